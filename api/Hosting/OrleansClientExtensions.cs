@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using Omni.ServiceDefaults;
+using Orleans.Configuration;
+
+namespace Omni.Api.Hosting;
+
+public static class OrleansClientExtensions
+{
+    /// <summary>
+    /// The API node is a stateless Orleans client. It finds the silos' gateways through the
+    /// same membership table the silos write (Omni:Postgres), and keeps retrying while none is up.
+    /// </summary>
+    public static WebApplicationBuilder AddOmniOrleansClient(this WebApplicationBuilder builder)
+    {
+        var omni = builder.Configuration.GetSection("Omni");
+        var connectionString = omni["Postgres"];
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                "No database configured: set Omni:Postgres (environment variable Omni__Postgres) to the connection string the silos use.");
+        }
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = omni["ClusterId"] ?? "omni";
+                o.ServiceId = omni["ServiceId"] ?? "omni";
+            });
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.DataSource = dataSource;
+            });
+            client.UseConnectionRetryFilter<RetryUntilStopped>();
+        });
+
+        builder.Services.AddHealthChecks().AddCheck<ClusterReachableHealthCheck>("cluster", tags: [Extensions.ReadyTag]);
+        return builder;
+    }
+
+    private sealed class RetryUntilStopped(ILogger<RetryUntilStopped> logger) : IClientConnectionRetryFilter
+    {
+        public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+        {
+            logger.LogWarning("No silo gateway reachable yet ({Reason}); retrying", exception.Message);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            return !cancellationToken.IsCancellationRequested;
+        }
+    }
+}
+
+/// <summary>Ready when a silo answers through the gateway.</summary>
+internal sealed class ClusterReachableHealthCheck(IClusterClient client) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var hosts = await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(3), cancellationToken);
+            return hosts.Count > 0 ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s)") : HealthCheckResult.Unhealthy("no active silo");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy("cluster unreachable", e);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+global using Orleans.Concurrency;
+global using Orleans.Runtime;

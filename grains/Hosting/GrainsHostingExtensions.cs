@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Omni.Inventory;
+
+namespace Omni.Hosting;
+
+public static class GrainsHostingExtensions
+{
+    /// <summary>
+    /// The clock the domain reads (hold expiry, timestamps), kept apart from the one Orleans
+    /// runs on so tests can move domain time without disturbing the runtime.
+    /// </summary>
+    public const string ClockKey = "omni";
+
+    /// <summary>
+    /// The services the Omni grains need in a silo. <paramref name="omni"/> is the <c>Omni</c>
+    /// configuration section; the grains' own options live beneath it. The silo must also
+    /// register an <see cref="Npgsql.NpgsqlDataSource"/> for the inventory journal.
+    /// </summary>
+    public static ISiloBuilder AddOmniGrains(this ISiloBuilder silo, IConfiguration omni)
+    {
+        silo.Services.TryAddKeyedSingleton(ClockKey, TimeProvider.System);
+        silo.Services.AddOptions<InventoryOptions>().Bind(omni.GetSection("Inventory"));
+        silo.Services.TryAddSingleton<InventoryStore>();
+        return silo;
+    }
+}

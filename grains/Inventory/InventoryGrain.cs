@@ -1,0 +1,348 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Omni.Catalog;
+using Omni.Hosting;
+using Omni.Stores;
+using Orleans.Utilities;
+
+namespace Omni.Inventory;
+
+/// <summary>
+/// The single writer of one SKU's stock at one location. Rules live in <see cref="StockLedger"/>;
+/// this grain adds durability and time:
+/// <list type="bullet">
+/// <item>Group commit. The grain is reentrant: a call applies its change to the ledger at once
+/// (one turn, so checks and changes never interleave) and then waits until a journal write
+/// that includes it has completed. While one write is in flight, every change that arrives
+/// joins the next one, so a burst of reservations costs a few writes, not one each.</item>
+/// <item>Expiry. A timer fires at the earliest hold's expiry; a reminder, registered while
+/// holds exist, brings the grain back after a crash so lapsed holds return to available.</item>
+/// <item>Publishing. After each durable write the new level goes to observers and to the SKU grain.</item>
+/// </list>
+/// </summary>
+[Reentrant]
+public sealed partial class InventoryGrain(
+    InventoryStore store,
+    [FromKeyedServices(GrainsHostingExtensions.ClockKey)] TimeProvider clock,
+    IOptions<InventoryOptions> options,
+    ILogger<InventoryGrain> logger) : Grain, IInventoryGrain, IRemindable
+{
+    private const string ExpiryReminder = "expire-holds";
+
+    private readonly ObserverManager<IStockObserver> _observers = new(TimeSpan.FromMinutes(1), logger);
+    private StockLedger _ledger = null!;
+    private long _durableVersion;
+    private long _inFlightTo;
+    private TaskCompletionSource? _inFlight;
+    private TaskCompletionSource _next = NewSignal();
+    private Task? _flushLoop;
+    private long _eventsSinceSnapshot;
+    private Exception? _broken;
+    private bool _known;
+    private IGrainTimer? _expiryTimer;
+    private DateTimeOffset? _expiryTimerDue;
+    private bool _reminderRegistered;
+    private StockLevel? _lastPublished;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var (storeId, sku) = InventoryKey.Parse(this.GetPrimaryKeyString());
+        var (snapshot, events) = await store.Load(storeId, sku, cancellationToken);
+        _ledger = snapshot is null
+            ? new StockLedger(storeId, sku, options.Value.Retention)
+            : StockLedger.FromSnapshot(storeId, sku, snapshot, options.Value.Retention);
+        foreach (var e in events)
+        {
+            _ledger.Apply(e);
+        }
+        _durableVersion = _ledger.Version;
+        _eventsSinceSnapshot = events.Count;
+        _known = _ledger.Version > 0;
+        _lastPublished = _ledger.Level;
+
+        if (_ledger.Holds.Count > 0)
+        {
+            _reminderRegistered = await this.GetReminder(ExpiryReminder) is not null;
+            // Holds that lapsed while no silo had this grain go back to available now.
+            if (_ledger.ExpireDue(clock.GetUtcNow()) > 0)
+            {
+                await WaitDurable(_ledger.Version);
+            }
+            ScheduleExpiry();
+        }
+    }
+
+    public Task<StockLevel> GetStock() => Task.FromResult(_ledger.Level);
+
+    public Task<Reservation?> GetReservation(string reservationId) => Task.FromResult(_ledger.FindReservation(reservationId));
+
+    public Task<StockResult> Receive(string movementId, int quantity) =>
+        Change((l, now) => l.Receive(movementId, quantity, now));
+
+    public Task<StockResult> SetCount(string movementId, int onHand) =>
+        Change((l, now) => l.SetCount(movementId, onHand, now));
+
+    public Task<StockResult> SetSafetyStock(string movementId, int safetyStock) =>
+        Change((l, now) => l.SetSafetyStock(movementId, safetyStock, now));
+
+    public Task<StockResult> Reserve(string reservationId, int quantity, TimeSpan holdFor, string? owner) =>
+        Change((l, now) => l.Reserve(reservationId, quantity, holdFor, owner, now));
+
+    public Task<StockResult> AdjustReservation(string operationId, string reservationId, int quantity, TimeSpan holdFor) =>
+        Change((l, now) => l.AdjustReservation(operationId, reservationId, quantity, holdFor, now));
+
+    public Task<StockResult> Release(string reservationId) =>
+        Change((l, now) => l.Release(reservationId, now));
+
+    public Task<StockResult> Commit(string reservationId) =>
+        Change((l, now) => l.Commit(reservationId, now));
+
+    public Task<StockResult> RecordSale(string saleId, int quantity) =>
+        Change((l, now) => l.RecordSale(saleId, quantity, now));
+
+    public Task<StockResult> RecordReturn(string returnId, int quantity) =>
+        Change((l, now) => l.RecordReturn(returnId, quantity, now));
+
+    public async Task<StockLevel> ExpireDue()
+    {
+        ThrowIfBroken();
+        _ledger.ExpireDue(clock.GetUtcNow());
+        await WaitDurable(_ledger.Version);
+        return _ledger.Level;
+    }
+
+    public Task Subscribe(IStockObserver observer)
+    {
+        _observers.Subscribe(observer, observer);
+        return Task.CompletedTask;
+    }
+
+    public Task Unsubscribe(IStockObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ExpiryReminder)
+        {
+            return;
+        }
+        await ExpireDue();
+        if (_ledger.Holds.Count == 0 && _reminderRegistered)
+        {
+            var reminder = await this.GetReminder(ExpiryReminder);
+            if (reminder is not null)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+            _reminderRegistered = false;
+        }
+    }
+
+    /// <summary>
+    /// Runs one command against the ledger and returns its outcome once everything it saw is
+    /// durable. Refusals need no write; an idempotent replay waits for its first write if that
+    /// is still in flight.
+    /// </summary>
+    private async Task<StockResult> Change(Func<StockLedger, DateTimeOffset, StockResult> command)
+    {
+        ThrowIfBroken();
+        if (!_known && await Unknown() is { } missing)
+        {
+            return new StockResult(_ledger.Level, Error: missing);
+        }
+        var result = command(_ledger, clock.GetUtcNow());
+        await WaitDurable(_ledger.Version);
+        return result;
+    }
+
+    /// <summary>A location or SKU that does not exist gets NOT_FOUND before any stock is written for it.</summary>
+    private async Task<UserError?> Unknown()
+    {
+        var storeTask = GrainFactory.GetGrain<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).Get(_ledger.StoreId);
+        var productTask = GrainFactory.GetGrain<IProductGrain>(_ledger.Sku).Get();
+        if (await storeTask is null)
+        {
+            return UserError.NotFound("storeId", $"no location '{_ledger.StoreId}'");
+        }
+        if (await productTask is null)
+        {
+            return UserError.NotFound("sku", $"no product '{_ledger.Sku}'");
+        }
+        _known = true;
+        return null;
+    }
+
+    private Task WaitDurable(long version)
+    {
+        if (version <= _durableVersion)
+        {
+            return Task.CompletedTask;
+        }
+        if (_inFlight is not null && version <= _inFlightTo)
+        {
+            return _inFlight.Task;
+        }
+        var next = _next.Task;
+        if (_flushLoop is null && FlushLoop() is { IsCompleted: false } loop)
+        {
+            _flushLoop = loop;
+        }
+        return next;
+    }
+
+    /// <summary>Writes batches until nothing is pending; one write in flight at a time.</summary>
+    private async Task FlushLoop()
+    {
+        try
+        {
+            while (_ledger.TakePending() is { Count: > 0 } events)
+            {
+                _inFlight = _next;
+                _next = NewSignal();
+                _inFlightTo = _ledger.Version;
+                var level = _ledger.Level;
+                _eventsSinceSnapshot += events.Count;
+                var snapshot = _eventsSinceSnapshot >= SnapshotThreshold() ? _ledger.ToSnapshot() : null;
+                try
+                {
+                    await store.Append(level, events, snapshot);
+                }
+                catch (Exception e)
+                {
+                    // What is in memory may now differ from what is stored: fail everyone who waits,
+                    // refuse new calls, and let the next activation reload the truth.
+                    _broken = e;
+                    LogWriteFailed(logger, e, this.GetPrimaryKeyString(), level.Version);
+                    _inFlight.TrySetException(e);
+                    _next.TrySetException(e);
+                    DeactivateOnIdle();
+                    return;
+                }
+                if (snapshot is not null)
+                {
+                    _eventsSinceSnapshot = 0;
+                }
+                _durableVersion = _inFlightTo;
+                _inFlight.TrySetResult();
+                _inFlight = null;
+                await AfterDurable(level);
+            }
+        }
+        finally
+        {
+            _flushLoop = null;
+        }
+    }
+
+    /// <summary>
+    /// A snapshot costs a write of the whole ledger, so it is taken once the events since the
+    /// last one outnumber the ledger's entries: the cost per event stays constant as holds grow.
+    /// </summary>
+    private long SnapshotThreshold() =>
+        Math.Max(options.Value.SnapshotEveryEvents, _ledger.Holds.Count + _ledger.AppliedCount);
+
+    private async Task AfterDurable(StockLevel level)
+    {
+        if (_lastPublished is null || level.Version > _lastPublished.Version)
+        {
+            _lastPublished = level;
+            await _observers.Notify(o => o.StockChanged(level));
+            _ = GrainFactory.GetGrain<ISkuGrain>(level.Sku).Report(level);
+        }
+        ScheduleExpiry();
+        if (_ledger.Holds.Count > 0 && !_reminderRegistered)
+        {
+            try
+            {
+                var period = options.Value.ExpiryReminderPeriod;
+                await this.RegisterOrUpdateReminder(ExpiryReminder, period, period);
+                _reminderRegistered = true;
+            }
+            catch (Exception e)
+            {
+                // The timer still expires holds while this activation lives; the next change retries.
+                LogReminderFailed(logger, e, this.GetPrimaryKeyString());
+            }
+        }
+    }
+
+    private void ScheduleExpiry()
+    {
+        var due = _ledger.NextExpiry;
+        if (due is null || (_expiryTimer is not null && _expiryTimerDue <= due))
+        {
+            return;
+        }
+        _expiryTimer?.Dispose();
+        _expiryTimerDue = due;
+        var delay = due.Value - clock.GetUtcNow();
+        _expiryTimer = this.RegisterGrainTimer(
+            static async (grain, _) => await grain.OnExpiryTimer(),
+            this,
+            new GrainTimerCreationOptions(delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan) { Interleave = true });
+    }
+
+    private async Task OnExpiryTimer()
+    {
+        _expiryTimer?.Dispose();
+        _expiryTimer = null;
+        _expiryTimerDue = null;
+        if (_broken is null)
+        {
+            await ExpireDue();
+            ScheduleExpiry();
+        }
+    }
+
+    private void ThrowIfBroken()
+    {
+        if (_broken is not null)
+        {
+            throw new InventoryUnavailableException(
+                $"inventory {this.GetPrimaryKeyString()} is reloading after a failed write ({_broken.Message}); retry with the same id", _broken);
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Inventory {Key}: the journal write up to version {Version} failed; reloading")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, string key, long version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inventory {Key}: could not register the expiry reminder")]
+    private static partial void LogReminderFailed(ILogger logger, Exception exception, string key);
+}
+
+/// <summary>The grain lost track of what is durable and is reloading; the caller retries with the same id.</summary>
+[GenerateSerializer, Alias("Omni.Inventory.InventoryUnavailableException")]
+public sealed class InventoryUnavailableException : Exception
+{
+    public InventoryUnavailableException()
+    {
+    }
+
+    public InventoryUnavailableException(string message) : base(message)
+    {
+    }
+
+    public InventoryUnavailableException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
+
+public sealed class InventoryOptions
+{
+    /// <summary>Events between snapshots at least (more when the ledger is large).</summary>
+    public int SnapshotEveryEvents { get; set; } = 1000;
+    /// <summary>How long applied ids are remembered for retries.</summary>
+    public TimeSpan KeepIdsFor { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>At most how many applied ids one location/SKU remembers.</summary>
+    public int MaxIds { get; set; } = 200_000;
+    /// <summary>How often the crash backstop looks for lapsed holds (Orleans' minimum is one minute).</summary>
+    public TimeSpan ExpiryReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    public LedgerRetention Retention => new(KeepIdsFor, MaxIds);
+}

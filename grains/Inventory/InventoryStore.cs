@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Omni.Inventory;
+
+/// <summary>
+/// The inventory journal in PostgreSQL (tables of migration 0005): one row per group commit,
+/// a compact snapshot every so many events, and the current level of every (sku, store).
+/// A batch costs one round trip and one small row, whatever the number of holds.
+/// </summary>
+public sealed class InventoryStore(NpgsqlDataSource db)
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
+
+    public async Task<(LedgerSnapshot? Snapshot, IReadOnlyList<InventoryEvent> Events)> Load(string storeId, string sku, CancellationToken cancellationToken = default)
+    {
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(Command(
+            "SELECT state FROM omni_inventory_snapshot WHERE sku = $1 AND store_id = $2", sku, storeId));
+        batch.BatchCommands.Add(Command(
+            "SELECT events FROM omni_inventory_journal WHERE sku = $1 AND store_id = $2 AND from_version > " +
+            "coalesce((SELECT version FROM omni_inventory_snapshot WHERE sku = $1 AND store_id = $2), 0) ORDER BY from_version",
+            sku, storeId));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+
+        LedgerSnapshot? snapshot = null;
+        if (await reader.ReadAsync(cancellationToken))
+        {
+            snapshot = JsonSerializer.Deserialize<LedgerSnapshot>(reader.GetString(0), Json);
+        }
+        await reader.NextResultAsync(cancellationToken);
+        var events = new List<InventoryEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.AddRange(JsonSerializer.Deserialize<InventoryEvent[]>(reader.GetString(0), Json) ?? []);
+        }
+        return (snapshot, events);
+    }
+
+    /// <summary>
+    /// Appends the events that took the ledger to <paramref name="head"/>; with a snapshot, the
+    /// snapshot replaces the journal up to it. Throws when another writer got there first.
+    /// </summary>
+    public async Task Append(StockLevel head, IReadOnlyList<InventoryEvent> events, LedgerSnapshot? snapshot, CancellationToken cancellationToken = default)
+    {
+        await using var command = db.CreateCommand("SELECT omni_inventory_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+        command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = head.Sku });
+        command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = head.StoreId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head.Version - events.Count + 1 });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head.Version });
+        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(events, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = head.OnHand });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = head.Reserved });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = head.SafetyStock });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = head.UpdatedAt.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = snapshot is null ? DBNull.Value : JsonSerializer.Serialize(snapshot, Json),
+            NpgsqlDbType = NpgsqlDbType.Jsonb,
+        });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The last durable level of a SKU at every location that has stocked it.</summary>
+    public async Task<IReadOnlyList<StockLevel>> Levels(string sku, CancellationToken cancellationToken = default)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT store_id, on_hand, reserved, safety_stock, version, updated_at FROM omni_inventory_level WHERE sku = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sku });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var levels = new List<StockLevel>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            levels.Add(new StockLevel(sku, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3),
+                reader.GetInt64(4), reader.GetFieldValue<DateTimeOffset>(5)));
+        }
+        return levels;
+    }
+
+    /// <summary>
+    /// Opening stock for locations that have none yet (demo data, a first import): written as
+    /// a snapshot at version 1, as if received. Locations that already have stock are left alone.
+    /// Returns how many were written.
+    /// </summary>
+    public async Task<int> SeedOpeningStock(IReadOnlyList<(string StoreId, string Sku, int OnHand)> lines, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var command = db.CreateCommand("""
+            WITH input AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[]) AS t(store_id, sku, on_hand, state)),
+            levels AS (
+                INSERT INTO omni_inventory_level (sku, store_id, on_hand, reserved, safety_stock, version, updated_at)
+                SELECT sku, store_id, on_hand, 0, 0, 1, $5 FROM input
+                ON CONFLICT (sku, store_id) DO NOTHING
+                RETURNING sku, store_id)
+            INSERT INTO omni_inventory_snapshot (sku, store_id, version, state)
+            SELECT i.sku, i.store_id, 1, i.state FROM input i JOIN levels l USING (sku, store_id)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. lines.Select(l => l.StoreId)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. lines.Select(l => l.Sku)] });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. lines.Select(l => l.OnHand)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]>
+        {
+            TypedValue = [.. lines.Select(l => JsonSerializer.Serialize(new LedgerSnapshot(l.OnHand, 0, 1, at, [], []), Json))],
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+        });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = at.ToUniversalTime() });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params string[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = value });
+        }
+        return command;
+    }
+}

@@ -1,0 +1,374 @@
+namespace Omni.Inventory;
+
+/// <summary>
+/// The stock rules of one SKU at one location, free of Orleans and of storage:
+/// <c>available = max(0, onHand - reserved - safetyStock)</c>, a hold or a sale only within
+/// available, every change identified by a client-chosen id whose first outcome is remembered.
+/// Commands validate, then emit events; <see cref="Apply"/> is the only place state changes,
+/// so replaying the journal rebuilds exactly what was acknowledged.
+/// </summary>
+public sealed class StockLedger
+{
+    private readonly Dictionary<string, Hold> _holds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AppliedOperation> _applied = new(StringComparer.Ordinal);
+    private readonly Queue<(string Key, DateTimeOffset At)> _appliedOrder = new();
+    private readonly List<InventoryEvent> _pending = [];
+    private readonly LedgerRetention _retention;
+
+    public StockLedger(string storeId, string sku, LedgerRetention? retention = null)
+    {
+        StoreId = storeId;
+        Sku = sku;
+        _retention = retention ?? LedgerRetention.Default;
+    }
+
+    public string StoreId { get; }
+    public string Sku { get; }
+    public int OnHand { get; private set; }
+    public int SafetyStock { get; private set; }
+    public int Reserved { get; private set; }
+    public long Version { get; private set; }
+    public DateTimeOffset UpdatedAt { get; private set; }
+    public int Available => Math.Max(0, OnHand - Reserved - SafetyStock);
+    public IReadOnlyCollection<Hold> Holds => _holds.Values;
+    public int AppliedCount => _applied.Count;
+    public DateTimeOffset? NextExpiry => _holds.Count == 0 ? null : _holds.Values.Min(h => h.ExpiresAt);
+    public StockLevel Level => new(Sku, StoreId, OnHand, Reserved, SafetyStock, Version, UpdatedAt);
+
+    /// <summary>Events emitted since the last call, in order; the caller makes them durable.</summary>
+    public IReadOnlyList<InventoryEvent> TakePending()
+    {
+        var taken = _pending.ToArray();
+        _pending.Clear();
+        return taken;
+    }
+
+    public Reservation? FindReservation(string reservationId) =>
+        _holds.TryGetValue(reservationId, out var hold) ? hold.ToReservation(this) : null;
+
+    // ------------------------------------------------------------------ commands
+
+    public StockResult Receive(string movementId, int quantity, DateTimeOffset now) =>
+        Movement("movementId", movementId, $"receive:{quantity}", now, () =>
+            CheckQuantity(quantity) ?? CheckOnHandLimit((long)OnHand + quantity) ?? Emit(new Received(now, movementId, quantity)));
+
+    public StockResult SetCount(string movementId, int onHand, DateTimeOffset now) =>
+        Movement("movementId", movementId, $"count:{onHand}", now, () =>
+            onHand < 0 || onHand > Limits.MaxOnHand
+                ? Refuse(UserError.InvalidArgument("onHand", $"onHand must be between 0 and {Limits.MaxOnHand}, not {onHand}"))
+                : Emit(new Counted(now, movementId, onHand)));
+
+    public StockResult SetSafetyStock(string movementId, int safetyStock, DateTimeOffset now) =>
+        Movement("movementId", movementId, $"safety:{safetyStock}", now, () =>
+            safetyStock < 0 || safetyStock > Limits.MaxOnHand
+                ? Refuse(UserError.InvalidArgument("safetyStock", $"safetyStock must be between 0 and {Limits.MaxOnHand}, not {safetyStock}"))
+                : Emit(new SafetyStockSet(now, movementId, safetyStock)));
+
+    public StockResult RecordSale(string saleId, int quantity, DateTimeOffset now) =>
+        Operation("sale", "saleId", saleId, $"sale:{quantity}", now, () =>
+            CheckQuantity(quantity) ?? CheckAvailable(quantity) ?? Emit(new Sold(now, saleId, quantity)));
+
+    public StockResult RecordReturn(string returnId, int quantity, DateTimeOffset now) =>
+        Operation("ret", "returnId", returnId, $"return:{quantity}", now, () =>
+            CheckQuantity(quantity) ?? CheckOnHandLimit((long)OnHand + quantity) ?? Emit(new Returned(now, returnId, quantity)));
+
+    public StockResult Reserve(string reservationId, int quantity, TimeSpan holdFor, string? owner, DateTimeOffset now) =>
+        Operation("res", "reservationId", reservationId, $"reserve:{quantity}:{owner}", now, () =>
+        {
+            if (_holds.TryGetValue(reservationId, out var active))
+            {
+                // The first outcome was pruned, but the hold it made is still here.
+                return active.Quantity == quantity && active.Owner == owner
+                    ? new StockResult(Level, active.ToReservation(this))
+                    : Refuse(new UserError(ErrorCode.CONFLICT, $"reservation {reservationId} already exists with other terms", "reservationId"));
+            }
+            return CheckQuantity(quantity) ?? CheckHold(holdFor) ?? CheckOwner(owner) ?? CheckAvailable(quantity)
+                ?? Emit(new Reserved(now, reservationId, quantity, now + holdFor, owner));
+        });
+
+    public StockResult AdjustReservation(string operationId, string reservationId, int quantity, TimeSpan holdFor, DateTimeOffset now) =>
+        Operation("adj", "operationId", operationId, $"adjust:{reservationId}:{quantity}", now, () =>
+        {
+            if (CheckId("reservationId", reservationId) is { } invalid)
+            {
+                return invalid;
+            }
+            if (!_holds.TryGetValue(reservationId, out var hold))
+            {
+                return Refuse(Ended(reservationId));
+            }
+            return CheckQuantity(quantity) ?? CheckHold(holdFor)
+                ?? (quantity > hold.Quantity ? CheckAvailable(quantity - hold.Quantity) : null)
+                ?? Emit(new Adjusted(now, operationId, reservationId, quantity, now + holdFor));
+        });
+
+    public StockResult Release(string reservationId, DateTimeOffset now) =>
+        Operation("rel", "reservationId", reservationId, "release", now, () =>
+        {
+            if (_holds.ContainsKey(reservationId))
+            {
+                return Emit(new Released(now, reservationId));
+            }
+            // A hold that lapsed is already back in available: releasing it is a success with nothing to do.
+            return _applied.ContainsKey(Key("exp", reservationId))
+                ? new StockResult(Level)
+                : Refuse(Ended(reservationId));
+        });
+
+    public StockResult Commit(string reservationId, DateTimeOffset now) =>
+        Operation("com", "reservationId", reservationId, "commit", now, () =>
+        {
+            if (!_holds.TryGetValue(reservationId, out var hold))
+            {
+                return Refuse(Ended(reservationId));
+            }
+            if (hold.Quantity > OnHand)
+            {
+                // A count fell below what is held: the units to sell are not physically there.
+                return Refuse(new UserError(ErrorCode.INSUFFICIENT_STOCK,
+                    $"only {OnHand} on hand, the reservation holds {hold.Quantity}", "reservationId"));
+            }
+            return Emit(new Committed(now, reservationId));
+        });
+
+    /// <summary>Lets every hold whose time is up go back to available.</summary>
+    public int ExpireDue(DateTimeOffset now)
+    {
+        var due = _holds.Values.Where(h => h.ExpiresAt <= now).OrderBy(h => h.ExpiresAt).ThenBy(h => h.Id, StringComparer.Ordinal).ToList();
+        foreach (var hold in due)
+        {
+            Emit(new HoldExpired(now, hold.Id));
+        }
+        return due.Count;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    /// <summary>Applies one event: used for new events and for replaying the journal.</summary>
+    public StockResult Apply(InventoryEvent e)
+    {
+        Reservation? reservation = null;
+        (string Key, string Fingerprint)? applied = null;
+        switch (e)
+        {
+            case Received r:
+                OnHand += r.Quantity;
+                applied = (Key("mv", r.MovementId), $"receive:{r.Quantity}");
+                break;
+            case Counted c:
+                OnHand = c.OnHand;
+                applied = (Key("mv", c.MovementId), $"count:{c.OnHand}");
+                break;
+            case SafetyStockSet s:
+                SafetyStock = s.SafetyStock;
+                applied = (Key("mv", s.MovementId), $"safety:{s.SafetyStock}");
+                break;
+            case Reserved r:
+                var hold = new Hold(r.ReservationId, r.Quantity, r.ExpiresAt, r.Owner);
+                _holds[hold.Id] = hold;
+                Reserved += hold.Quantity;
+                reservation = hold.ToReservation(this);
+                applied = (Key("res", r.ReservationId), $"reserve:{r.Quantity}:{r.Owner}");
+                break;
+            case Adjusted a:
+                var before = _holds[a.ReservationId];
+                var after = before with { Quantity = a.Quantity, ExpiresAt = a.ExpiresAt };
+                _holds[a.ReservationId] = after;
+                Reserved += after.Quantity - before.Quantity;
+                reservation = after.ToReservation(this);
+                applied = (Key("adj", a.OperationId), $"adjust:{a.ReservationId}:{a.Quantity}");
+                break;
+            case Released r:
+                reservation = RemoveHold(r.ReservationId);
+                applied = (Key("rel", r.ReservationId), "release");
+                break;
+            case Committed c:
+                reservation = RemoveHold(c.ReservationId);
+                OnHand -= reservation.Quantity;
+                applied = (Key("com", c.ReservationId), "commit");
+                break;
+            case Sold s:
+                OnHand -= s.Quantity;
+                applied = (Key("sale", s.SaleId), $"sale:{s.Quantity}");
+                break;
+            case Returned r:
+                OnHand += r.Quantity;
+                applied = (Key("ret", r.ReturnId), $"return:{r.Quantity}");
+                break;
+            case HoldExpired x:
+                reservation = RemoveHold(x.ReservationId);
+                applied = (Key("exp", x.ReservationId), "expired");
+                break;
+            default:
+                throw new InvalidOperationException($"unknown inventory event {e.GetType().Name}");
+        }
+
+        Version++;
+        UpdatedAt = e.At;
+        var result = new StockResult(Level, reservation);
+        if (applied is { } op)
+        {
+            Remember(op.Key, op.Fingerprint, result, e.At);
+        }
+        Prune(e.At);
+        return result;
+    }
+
+    // ------------------------------------------------------------------ snapshot
+
+    public LedgerSnapshot ToSnapshot() => new(
+        OnHand, SafetyStock, Version, UpdatedAt,
+        [.. _holds.Values.OrderBy(h => h.Id, StringComparer.Ordinal)],
+        [.. _appliedOrder.Select(o => (o.Key, Op: _applied[o.Key])).Select(a => new AppliedSnapshot(
+            a.Key, a.Op.Fingerprint, a.Op.At,
+            a.Op.Result.Stock.OnHand, a.Op.Result.Stock.Reserved, a.Op.Result.Stock.SafetyStock, a.Op.Result.Stock.Version,
+            a.Op.Result.Reservation is { } r ? new Hold(r.Id, r.Quantity, r.ExpiresAt, r.Owner) : null))]);
+
+    public static StockLedger FromSnapshot(string storeId, string sku, LedgerSnapshot snapshot, LedgerRetention? retention = null)
+    {
+        var ledger = new StockLedger(storeId, sku, retention)
+        {
+            OnHand = snapshot.OnHand,
+            SafetyStock = snapshot.SafetyStock,
+            Version = snapshot.Version,
+            UpdatedAt = snapshot.UpdatedAt,
+        };
+        foreach (var hold in snapshot.Holds)
+        {
+            ledger._holds[hold.Id] = hold;
+            ledger.Reserved += hold.Quantity;
+        }
+        foreach (var a in snapshot.Applied)
+        {
+            var level = new StockLevel(sku, storeId, a.OnHand, a.Reserved, a.SafetyStock, a.Version, a.At);
+            ledger.Remember(a.Key, a.Fingerprint, new StockResult(level, a.Reservation?.ToReservation(ledger)), a.At);
+        }
+        return ledger;
+    }
+
+    // ------------------------------------------------------------------ rules
+
+    private StockResult Movement(string field, string id, string fingerprint, DateTimeOffset now, Func<StockResult> decide) =>
+        Operation("mv", field, id, fingerprint, now, decide);
+
+    /// <summary>The idempotency rule, in one place: a known id returns its first outcome.</summary>
+    private StockResult Operation(string kind, string field, string id, string fingerprint, DateTimeOffset now, Func<StockResult> decide)
+    {
+        if (CheckId(field, id) is { } invalid)
+        {
+            return invalid;
+        }
+        if (_applied.TryGetValue(Key(kind, id), out var first))
+        {
+            return first.Fingerprint == fingerprint
+                ? first.Result
+                : Refuse(new UserError(ErrorCode.CONFLICT, $"{field} '{id}' was already used for a different operation", field));
+        }
+        ExpireDue(now);
+        return decide();
+    }
+
+    private StockResult Emit(InventoryEvent e)
+    {
+        _pending.Add(e);
+        return Apply(e);
+    }
+
+    private StockResult Refuse(UserError error) => new(Level, Error: error);
+
+    private StockResult? CheckId(string field, string id) =>
+        string.IsNullOrWhiteSpace(id) || id.Length > Limits.MaxIdLength
+            ? Refuse(UserError.InvalidArgument(field, $"{field} must be 1 to {Limits.MaxIdLength} characters"))
+            : null;
+
+    private StockResult? CheckQuantity(int quantity) =>
+        quantity is <= 0 or > Limits.MaxMovementQuantity
+            ? Refuse(UserError.InvalidArgument("quantity", $"quantity must be between 1 and {Limits.MaxMovementQuantity}, not {quantity}"))
+            : null;
+
+    private StockResult? CheckOnHandLimit(long onHand) =>
+        onHand > Limits.MaxOnHand
+            ? Refuse(UserError.InvalidArgument("quantity", $"on-hand would exceed {Limits.MaxOnHand}"))
+            : null;
+
+    private StockResult? CheckHold(TimeSpan holdFor) =>
+        holdFor < Limits.MinHold || holdFor > Limits.MaxHold
+            ? Refuse(UserError.InvalidArgument("ttlSeconds", $"a hold lasts between {Limits.MinHold.TotalSeconds:0} seconds and {Limits.MaxHold.TotalDays:0} days"))
+            : null;
+
+    private StockResult? CheckOwner(string? owner) =>
+        owner is { Length: > Limits.MaxIdLength }
+            ? Refuse(UserError.InvalidArgument("owner", $"owner must be at most {Limits.MaxIdLength} characters"))
+            : null;
+
+    private StockResult? CheckAvailable(int quantity) =>
+        quantity > Available
+            ? Refuse(new UserError(ErrorCode.INSUFFICIENT_STOCK, $"only {Available} available at {StoreId} for {Sku}, {quantity} asked", "quantity"))
+            : null;
+
+    private UserError Ended(string reservationId) =>
+        _applied.ContainsKey(Key("exp", reservationId))
+            ? new UserError(ErrorCode.RESERVATION_EXPIRED, $"reservation {reservationId} lapsed and its units went back to stock", "reservationId")
+            : _applied.ContainsKey(Key("com", reservationId))
+                ? new UserError(ErrorCode.CONFLICT, $"reservation {reservationId} was already committed", "reservationId")
+                : _applied.ContainsKey(Key("rel", reservationId))
+                    ? new UserError(ErrorCode.CONFLICT, $"reservation {reservationId} was released", "reservationId")
+                    : UserError.NotFound("reservationId", $"no reservation {reservationId} at {StoreId} for {Sku}");
+
+    private Reservation RemoveHold(string reservationId)
+    {
+        var hold = _holds[reservationId];
+        _holds.Remove(reservationId);
+        Reserved -= hold.Quantity;
+        return hold.ToReservation(this);
+    }
+
+    private void Remember(string key, string fingerprint, StockResult result, DateTimeOffset at)
+    {
+        _applied[key] = new AppliedOperation(fingerprint, result, at);
+        _appliedOrder.Enqueue((key, at));
+    }
+
+    /// <summary>Old ids are forgotten after the retention window, and beyond a cap, so state stays compact.</summary>
+    private void Prune(DateTimeOffset now)
+    {
+        var horizon = now - _retention.KeepIdsFor;
+        while (_appliedOrder.TryPeek(out var oldest) && (oldest.At < horizon || _appliedOrder.Count > _retention.MaxIds))
+        {
+            _appliedOrder.Dequeue();
+            if (_applied.TryGetValue(oldest.Key, out var entry) && entry.At == oldest.At)
+            {
+                _applied.Remove(oldest.Key);
+            }
+        }
+    }
+
+    private static string Key(string kind, string id) => $"{kind}:{id}";
+
+    private sealed record AppliedOperation(string Fingerprint, StockResult Result, DateTimeOffset At);
+}
+
+/// <summary>An active hold as the ledger keeps it.</summary>
+public sealed record Hold(string Id, int Quantity, DateTimeOffset ExpiresAt, string? Owner)
+{
+    public Reservation ToReservation(StockLedger ledger) => new(Id, ledger.Sku, ledger.StoreId, Quantity, ExpiresAt, Owner);
+}
+
+/// <summary>How long applied ids are remembered for retries, and at most how many.</summary>
+public sealed record LedgerRetention(TimeSpan KeepIdsFor, int MaxIds)
+{
+    public static LedgerRetention Default { get; } = new(TimeSpan.FromHours(24), 200_000);
+}
+
+/// <summary>The ledger's compact state as written to PostgreSQL every so many events.</summary>
+public sealed record LedgerSnapshot(
+    int OnHand,
+    int SafetyStock,
+    long Version,
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<Hold> Holds,
+    IReadOnlyList<AppliedSnapshot> Applied);
+
+public sealed record AppliedSnapshot(
+    string Key, string Fingerprint, DateTimeOffset At,
+    int OnHand, int Reserved, int SafetyStock, long Version, Hold? Reservation);
