@@ -37,6 +37,9 @@ public static class OrleansClientExtensions
             client.UseConnectionRetryFilter<RetryUntilStopped>();
         });
 
+        // Serve /health/live (and say "not ready") while the client still looks for a gateway,
+        // instead of keeping the HTTP port closed until a silo is up.
+        builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
         builder.Services.AddHealthChecks().AddCheck<ClusterReachableHealthCheck>("cluster", tags: [Extensions.ReadyTag]);
         return builder;
     }

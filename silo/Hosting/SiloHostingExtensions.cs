@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Omni.Hosting;
 using Omni.ServiceDefaults;
+using Omni.Silo.Seeding;
 using Omni.Silo.Storage;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -42,8 +43,14 @@ public static class SiloHostingExtensions
             }
         });
 
-        builder.Services.AddHealthChecks()
+        var health = builder.Services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo", tags: [Extensions.ReadyTag]);
+        if (settings.Seed.Demo)
+        {
+            builder.Services.AddSingleton<DemoSeeder>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DemoSeeder>());
+            health.AddCheck<DemoSeeder>("demo-data", tags: [Extensions.ReadyTag]);
+        }
         return builder;
     }
 

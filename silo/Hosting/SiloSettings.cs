@@ -51,4 +51,6 @@ public sealed class SeedSettings
 {
     /// <summary>Seed the demo stores, catalog and stock once, on the first start against an empty database.</summary>
     public bool Demo { get; set; }
+    /// <summary>How many demo products.</summary>
+    public int Products { get; set; } = 3000;
 }

@@ -1,0 +1,3 @@
+global using Omni.Tests.Infrastructure;
+global using Orleans.Runtime;
+global using Xunit;

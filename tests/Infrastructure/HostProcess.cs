@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Omni.Tests.Infrastructure;
+
+/// <summary>One of Omni's real executables (silo or API) started as its own process, as ./omni up does.</summary>
+public sealed class HostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private HostProcess(Process process, int httpPort)
+    {
+        _process = process;
+        HttpPort = httpPort;
+        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
+    }
+
+    public int HttpPort { get; }
+    public Uri BaseAddress { get; }
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    private static string Configuration =>
+#if DEBUG
+        "Debug";
+#else
+        "Release";
+#endif
+
+    public static HostProcess Silo(string postgres, IDictionary<string, string>? settings = null)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["Omni__Postgres"] = postgres,
+            ["Omni__Silo__SiloPort"] = FreePort().ToString(),
+            ["Omni__Silo__GatewayPort"] = FreePort().ToString(),
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            env[key] = value;
+        }
+        return Start("silo", "Omni.Silo.dll", env);
+    }
+
+    public static HostProcess Api(string postgres, IDictionary<string, string>? settings = null)
+    {
+        var env = new Dictionary<string, string> { ["Omni__Postgres"] = postgres };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            env[key] = value;
+        }
+        return Start("api", "Omni.Api.dll", env);
+    }
+
+    private static HostProcess Start(string project, string dll, Dictionary<string, string> env, string[]? args = null)
+    {
+        var directory = Path.Combine(RepositoryRoot, project, "bin", Configuration, "net10.0");
+        var path = Path.Combine(directory, dll);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path} is missing: build the solution first (./omni test does)");
+        }
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(path);
+        foreach (var arg in args ?? [])
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["Urls"] = $"http://127.0.0.1:{port}";
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in env)
+        {
+            info.Environment[key] = value;
+        }
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var host = new HostProcess(process, port);
+        process.OutputDataReceived += (_, e) => host.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return host;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    /// <summary>Waits until /health/ready answers 200, failing early if the process exits.</summary>
+    public async Task WaitReady(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"process exited with {_process.ExitCode} before it was ready:\n{Output}");
+            }
+            try
+            {
+                if ((await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"not ready within {timeout.TotalSeconds:0}s:\n{Output}");
+    }
+
+    public async Task<int> WaitForExit(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGTERM, as `./omni down` sends: the host shuts down gracefully.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+            kill.WaitForExit();
+        }
+    }
+
+    /// <summary>SIGKILL: a crash, with no chance to hand anything over.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        try
+        {
+            await WaitForExit(TimeSpan.FromSeconds(10));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _process.Dispose();
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Omni.Orleans.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("cannot find the repository root (Omni.Orleans.slnx) above " + AppContext.BaseDirectory);
+    }
+}
