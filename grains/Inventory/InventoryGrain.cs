@@ -38,6 +38,7 @@ public sealed partial class InventoryGrain(
     private TaskCompletionSource _next = NewSignal();
     private Task? _flushLoop;
     private long _eventsSinceSnapshot;
+    private Task? _snapshotWrite;
     private Exception? _broken;
     private bool _known;
     private IGrainTimer? _expiryTimer;
@@ -206,10 +207,11 @@ public sealed partial class InventoryGrain(
                 _inFlightTo = _ledger.Version;
                 var level = _ledger.Level;
                 _eventsSinceSnapshot += events.Count;
-                var snapshot = _eventsSinceSnapshot >= SnapshotThreshold() ? _ledger.ToSnapshot() : null;
+                // Captured now, at the batch's last version; written only once the batch is durable.
+                var snapshot = _snapshotWrite is null && _eventsSinceSnapshot >= SnapshotThreshold() ? _ledger.ToSnapshot() : null;
                 try
                 {
-                    await store.Append(level, events, snapshot);
+                    await store.Append(level, events);
                 }
                 catch (Exception e)
                 {
@@ -222,11 +224,15 @@ public sealed partial class InventoryGrain(
                     DeactivateOnIdle();
                     return;
                 }
+                _durableVersion = _inFlightTo;
                 if (snapshot is not null)
                 {
                     _eventsSinceSnapshot = 0;
+                    if (WriteSnapshot(snapshot) is { IsCompleted: false } write)
+                    {
+                        _snapshotWrite = write;
+                    }
                 }
-                _durableVersion = _inFlightTo;
                 _inFlight.TrySetResult();
                 _inFlight = null;
                 await AfterDurable(level);
@@ -240,10 +246,27 @@ public sealed partial class InventoryGrain(
 
     /// <summary>
     /// A snapshot costs a write of the whole ledger, so it is taken once the events since the
-    /// last one outnumber the ledger's entries: the cost per event stays constant as holds grow.
+    /// last one reach half the ledger's entries: the cost per event stays constant as holds grow.
     /// </summary>
     private long SnapshotThreshold() =>
-        Math.Max(options.Value.SnapshotEveryEvents, _ledger.Holds.Count + _ledger.AppliedCount);
+        Math.Max(options.Value.SnapshotEveryEvents, (_ledger.Holds.Count + _ledger.AppliedCount) / 2);
+
+    /// <summary>Runs beside the journal appends; a failure only means the next snapshot comes later.</summary>
+    private async Task WriteSnapshot(LedgerSnapshot snapshot)
+    {
+        try
+        {
+            await store.WriteSnapshot(_ledger.StoreId, _ledger.Sku, snapshot);
+        }
+        catch (Exception e)
+        {
+            LogSnapshotFailed(logger, e, this.GetPrimaryKeyString(), snapshot.Version);
+        }
+        finally
+        {
+            _snapshotWrite = null;
+        }
+    }
 
     private async Task AfterDurable(StockLevel level)
     {
@@ -311,6 +334,9 @@ public sealed partial class InventoryGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Inventory {Key}: the journal write up to version {Version} failed; reloading")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string key, long version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inventory {Key}: the snapshot at version {Version} was not written")]
+    private static partial void LogSnapshotFailed(ILogger logger, Exception exception, string key, long version);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inventory {Key}: could not register the expiry reminder")]
     private static partial void LogReminderFailed(ILogger logger, Exception exception, string key);

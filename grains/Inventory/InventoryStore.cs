@@ -38,13 +38,10 @@ public sealed class InventoryStore(NpgsqlDataSource db)
         return (snapshot, events);
     }
 
-    /// <summary>
-    /// Appends the events that took the ledger to <paramref name="head"/>; with a snapshot, the
-    /// snapshot replaces the journal up to it. Throws when another writer got there first.
-    /// </summary>
-    public async Task Append(StockLevel head, IReadOnlyList<InventoryEvent> events, LedgerSnapshot? snapshot, CancellationToken cancellationToken = default)
+    /// <summary>Appends the events that took the ledger to <paramref name="head"/>. Throws when another writer got there first.</summary>
+    public async Task Append(StockLevel head, IReadOnlyList<InventoryEvent> events, CancellationToken cancellationToken = default)
     {
-        await using var command = db.CreateCommand("SELECT omni_inventory_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+        await using var command = db.CreateCommand("SELECT omni_inventory_append($1, $2, $3, $4, $5, $6, $7, $8, $9)");
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = head.Sku });
         command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = head.StoreId });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head.Version - events.Count + 1 });
@@ -54,11 +51,21 @@ public sealed class InventoryStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = head.Reserved });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = head.SafetyStock });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = head.UpdatedAt.ToUniversalTime() });
-        command.Parameters.Add(new NpgsqlParameter
-        {
-            Value = snapshot is null ? DBNull.Value : JsonSerializer.Serialize(snapshot, Json),
-            NpgsqlDbType = NpgsqlDbType.Jsonb,
-        });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes a snapshot of durable state and drops the journal rows it covers. Serialising a
+    /// large ledger takes a while, so it happens off the caller's thread.
+    /// </summary>
+    public async Task WriteSnapshot(string storeId, string sku, LedgerSnapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        var state = await Task.Run(() => JsonSerializer.Serialize(snapshot, Json), cancellationToken);
+        await using var command = db.CreateCommand("SELECT omni_inventory_snapshot_write($1, $2, $3, $4)");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sku });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = storeId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = snapshot.Version });
+        command.Parameters.Add(new NpgsqlParameter { Value = state, NpgsqlDbType = NpgsqlDbType.Jsonb });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

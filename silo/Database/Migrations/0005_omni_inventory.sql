@@ -41,11 +41,10 @@ CREATE TABLE omni_inventory_journal (
 -- Appends one batch, atomically. The level row is the stream's head: if it is not at
 -- from_version - 1, another activation wrote first (a duplicate activation during a
 -- membership change) and this batch is refused with serialization_failure, so two
--- writers can never both acknowledge. With a snapshot, older journal rows are dropped.
+-- writers can never both acknowledge.
 CREATE FUNCTION omni_inventory_append(
     p_sku text, p_store_id text, p_from bigint, p_to bigint, p_events jsonb,
-    p_on_hand integer, p_reserved integer, p_safety_stock integer, p_updated_at timestamptz,
-    p_snapshot jsonb)
+    p_on_hand integer, p_reserved integer, p_safety_stock integer, p_updated_at timestamptz)
 RETURNS void
 LANGUAGE plpgsql
 AS $fn$
@@ -65,14 +64,25 @@ BEGIN
        SET on_hand = excluded.on_hand, reserved = excluded.reserved, safety_stock = excluded.safety_stock,
            version = excluded.version, updated_at = excluded.updated_at;
 
-    IF p_snapshot IS NULL THEN
-        INSERT INTO omni_inventory_journal (sku, store_id, from_version, to_version, events)
-        VALUES (p_sku, p_store_id, p_from, p_to, p_events);
-    ELSE
-        INSERT INTO omni_inventory_snapshot AS s (sku, store_id, version, state)
-        VALUES (p_sku, p_store_id, p_to, p_snapshot)
-        ON CONFLICT (sku, store_id) DO UPDATE SET version = excluded.version, state = excluded.state, written_at = now();
-        DELETE FROM omni_inventory_journal WHERE sku = p_sku AND store_id = p_store_id AND to_version <= p_to;
-    END IF;
+    INSERT INTO omni_inventory_journal (sku, store_id, from_version, to_version, events)
+    VALUES (p_sku, p_store_id, p_from, p_to, p_events);
+END
+$fn$;
+
+-- Stores a snapshot of durable state (taken at the end of a batch that was appended) and
+-- drops the journal it replaces. It runs beside the appends, never in their way; an older
+-- snapshot never replaces a newer one.
+CREATE FUNCTION omni_inventory_snapshot_write(p_sku text, p_store_id text, p_version bigint, p_state jsonb)
+RETURNS void
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+    INSERT INTO omni_inventory_snapshot AS s (sku, store_id, version, state)
+    VALUES (p_sku, p_store_id, p_version, p_state)
+    ON CONFLICT (sku, store_id) DO UPDATE SET version = excluded.version, state = excluded.state, written_at = now()
+     WHERE s.version < excluded.version;
+    DELETE FROM omni_inventory_journal
+     WHERE sku = p_sku AND store_id = p_store_id
+       AND to_version <= (SELECT version FROM omni_inventory_snapshot WHERE sku = p_sku AND store_id = p_store_id);
 END
 $fn$;
