@@ -31,7 +31,7 @@ public sealed class InventoryConcurrencyTests
     }
 
     [Fact]
-    public async Task A_silo_killed_mid_burst_loses_no_acknowledged_hold_grants_none_twice_and_lapsed_holds_come_back()
+    public async Task A_silo_killed_mid_burst_loses_no_acknowledged_hold_and_grants_none_twice()
     {
         await using var db = await TestDatabase.Create();
         await using var cluster = await OmniTestCluster.Start(db, silos: 2);
@@ -39,11 +39,6 @@ public sealed class InventoryConcurrencyTests
         await cluster.Grains.GetGrain<IProductGrain>("CRASH-1").Define("Crash item", 1m, "EUR");
         var stock = cluster.Grains.Inventory("w1", "CRASH-1");
         await stock.Receive("opening", 1000);
-        // Short holds that will lapse while their silo is down.
-        for (var i = 0; i < 5; i++)
-        {
-            Assert.True((await stock.Reserve($"short{i}", 2, TimeSpan.FromSeconds(30), "till")).Succeeded);
-        }
         Assert.True(cluster.Cluster.TryGetGrainContext(stock.GetGrainId(), out var context));
         var host = cluster.Cluster.Silos.Single(s => s.SiloAddress.Equals(context.Address.SiloAddress));
 
@@ -75,16 +70,11 @@ public sealed class InventoryConcurrencyTests
         var acknowledgedAtKill = acknowledged.Count;
         await Task.WhenAll(burst);
         Assert.True(acknowledgedAtKill < 400, "the silo died before the burst was over");
-        cluster.Clock.Advance(TimeSpan.FromMinutes(1));
 
         var recovered = await Eventually.Get(() => stock.GetStock(), _ => true, Deadline, "the grain reactivates on the surviving silo");
         foreach (var id in acknowledged)
         {
             Assert.NotNull(await stock.GetReservation(id));
-        }
-        for (var i = 0; i < 5; i++)
-        {
-            Assert.Null(await stock.GetReservation($"short{i}"));
         }
         var holds = 0;
         for (var i = 0; i < 400; i++)
@@ -99,5 +89,29 @@ public sealed class InventoryConcurrencyTests
         var retried = await Task.WhenAll(Enumerable.Range(0, 400).Select(i => stock.Reserve($"burst{i}", 1, TimeSpan.FromMinutes(15), $"cart:{i}")));
         Assert.All(retried, r => Assert.True(r.Succeeded));
         Assert.Equal(400, (await stock.GetStock()).Reserved);
+    }
+
+    [Fact]
+    public async Task Holds_that_lapse_while_their_silo_is_down_are_back_in_available_when_the_grain_returns()
+    {
+        await using var db = await TestDatabase.Create();
+        await using var cluster = await OmniTestCluster.Start(db, silos: 2);
+        await InventoryFixture.DefineNetwork(cluster.Grains);
+        await cluster.Grains.GetGrain<IProductGrain>("LAPSE-1").Define("Lapse item", 1m, "EUR");
+        var stock = cluster.Grains.Inventory("w1", "LAPSE-1");
+        await stock.Receive("opening", 10);
+        await stock.Reserve("short", 4, TimeSpan.FromSeconds(30), "till");
+        await stock.Reserve("long", 3, TimeSpan.FromHours(1), "till");
+        Assert.True(cluster.Cluster.TryGetGrainContext(stock.GetGrainId(), out var context));
+        var host = cluster.Cluster.Silos.Single(s => s.SiloAddress.Equals(context.Address.SiloAddress));
+
+        await cluster.Cluster.KillSiloAsync(host);
+        cluster.Clock.Advance(TimeSpan.FromMinutes(1));
+        // Nothing but a read reaches the grain: its new activation must let the short hold go on its own.
+        var recovered = await Eventually.Get(() => stock.GetStock(), _ => true, Deadline, "the grain reactivates on the surviving silo");
+
+        Assert.Equal((3, 7), (recovered.Reserved, recovered.Available));
+        Assert.Null(await stock.GetReservation("short"));
+        Assert.NotNull(await stock.GetReservation("long"));
     }
 }
