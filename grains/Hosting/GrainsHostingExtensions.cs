@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Omni.Carts;
 using Omni.Inventory;
+using Omni.Orders;
 
 namespace Omni.Hosting;
 
@@ -22,6 +24,8 @@ public static class GrainsHostingExtensions
     {
         silo.Services.TryAddKeyedSingleton(ClockKey, TimeProvider.System);
         silo.Services.AddOptions<InventoryOptions>().Bind(omni.GetSection("Inventory"));
+        silo.Services.AddOptions<CartOptions>().Bind(omni.GetSection("Carts"));
+        silo.Services.AddOptions<OrderOptions>().Bind(omni.GetSection("Orders"));
         silo.Services.TryAddSingleton<InventoryStore>();
         return silo;
     }

@@ -1,0 +1,78 @@
+namespace Omni.Carts;
+
+[GenerateSerializer, Alias("Omni.Carts.Channel")]
+public enum Channel
+{
+    WEB,
+    APP,
+    POS,
+    KIOSK,
+    CALL_CENTER,
+}
+
+[GenerateSerializer, Alias("Omni.Carts.FulfillmentKind")]
+public enum FulfillmentKind
+{
+    SHIP,
+    PICKUP,
+}
+
+/// <summary>How a line reaches the shopper: shipped (the cart picks a location that ships online) or picked up at a store.</summary>
+[GenerateSerializer, Immutable, Alias("Omni.Carts.Fulfillment")]
+public sealed record Fulfillment(
+    [property: Id(0)] FulfillmentKind Kind,
+    [property: Id(1)] string? StoreId = null)
+{
+    public static Fulfillment Ship { get; } = new(FulfillmentKind.SHIP);
+}
+
+/// <summary>One line of a cart, with the location holding its stock and the hold itself.</summary>
+[GenerateSerializer, Immutable, Alias("Omni.Carts.CartLine")]
+public sealed record CartLine(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Sku,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] FulfillmentKind Fulfillment,
+    [property: Id(4)] string? StoreId,
+    [property: Id(5)] string? ReservationId,
+    [property: Id(6)] DateTimeOffset? ReservedUntil,
+    [property: Id(7)] decimal UnitPrice,
+    [property: Id(8)] string Currency)
+{
+    public decimal LineTotal => UnitPrice * Quantity;
+}
+
+/// <summary>A cart as every channel sees it, at <see cref="Version"/>.</summary>
+[GenerateSerializer, Immutable, Alias("Omni.Carts.CartView")]
+public sealed record CartView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string? CustomerId,
+    [property: Id(2)] long Version,
+    [property: Id(3)] IReadOnlyList<CartLine> Lines,
+    [property: Id(4)] string Currency,
+    [property: Id(5)] bool CheckedOut,
+    [property: Id(6)] DateTimeOffset UpdatedAt,
+    [property: Id(7)] Channel? LastChangedBy,
+    [property: Id(8)] Guid? MergedInto = null,
+    [property: Id(9)] Guid? OrderId = null)
+{
+    public int ItemCount => Lines.Sum(l => l.Quantity);
+    public decimal Subtotal => Lines.Sum(l => l.LineTotal);
+}
+
+/// <summary>The outcome of a cart change: the cart after it, or why it was refused (and the cart unchanged).</summary>
+[GenerateSerializer, Immutable, Alias("Omni.Carts.CartResult")]
+public sealed record CartResult(
+    [property: Id(0)] CartView? Cart,
+    [property: Id(1)] IReadOnlyList<UserError> Errors)
+{
+    public bool Succeeded => Errors.Count == 0;
+    public static CartResult Ok(CartView cart) => new(cart, []);
+    public static CartResult Fail(CartView? cart, UserError error) => new(cart, [error]);
+}
+
+/// <summary>Who is changing the cart and what they last saw.</summary>
+[GenerateSerializer, Immutable, Alias("Omni.Carts.ChangeContext")]
+public sealed record ChangeContext(
+    [property: Id(0)] Channel? Channel = null,
+    [property: Id(1)] long? ExpectedVersion = null);

@@ -1,0 +1,24 @@
+namespace Omni.Customers;
+
+[GenerateSerializer, Immutable, Alias("Omni.Customers.CustomerView")]
+public sealed record CustomerView(
+    [property: Id(0)] string Id,
+    [property: Id(1)] Guid CartId,
+    [property: Id(2)] IReadOnlyList<string> Sessions,
+    [property: Id(3)] IReadOnlyList<Guid> Orders);
+
+/// <summary>One customer (key: customer id, the token's <c>sub</c>).</summary>
+[Alias("Omni.Customers.ICustomerGrain")]
+public interface ICustomerGrain : IGrainWithStringKey
+{
+    /// <summary>The customer, with a current cart opened on first use.</summary>
+    [Alias("Get")]
+    Task<CustomerView> Get();
+
+    [Alias("AddSession")]
+    Task AddSession(string sessionId);
+
+    /// <summary>The current cart was checked out into <paramref name="orderId"/>: record it and open a new, empty cart.</summary>
+    [Alias("CheckedOut")]
+    Task<CustomerView> CheckedOut(Guid cartId, Guid orderId);
+}

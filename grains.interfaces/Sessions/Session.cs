@@ -1,0 +1,36 @@
+using Omni.Carts;
+
+namespace Omni.Sessions;
+
+[GenerateSerializer, Immutable, Alias("Omni.Sessions.SessionView")]
+public sealed record SessionView(
+    [property: Id(0)] string Id,
+    [property: Id(1)] Channel Channel,
+    [property: Id(2)] string? CustomerId,
+    [property: Id(3)] Guid CartId,
+    [property: Id(4)] DateTimeOffset StartedAt,
+    [property: Id(5)] DateTimeOffset LastSeenAt);
+
+[GenerateSerializer, Immutable, Alias("Omni.Sessions.SessionResult")]
+public sealed record SessionResult(
+    [property: Id(0)] SessionView? Session,
+    [property: Id(1)] IReadOnlyList<UserError> Errors);
+
+/// <summary>One device session (key: session id).</summary>
+[Alias("Omni.Sessions.ISessionGrain")]
+public interface ISessionGrain : IGrainWithStringKey
+{
+    [Alias("Get"), ReadOnly]
+    Task<SessionView?> Get();
+
+    /// <summary>Starts the session: on the customer's cart when signed in, else on a fresh anonymous cart.</summary>
+    [Alias("Start")]
+    Task<SessionView> Start(Channel channel, string? customerId);
+
+    /// <summary>Sign-in: the session's anonymous cart merges into the customer's cart. Warnings (lines cut to available stock) come back as errors beside the session.</summary>
+    [Alias("AttachCustomer")]
+    Task<SessionResult> AttachCustomer(string customerId);
+
+    [Alias("Touch")]
+    Task Touch();
+}
