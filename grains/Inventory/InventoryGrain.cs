@@ -209,9 +209,12 @@ public sealed partial class InventoryGrain(
                 _eventsSinceSnapshot += events.Count;
                 // Captured now, at the batch's last version; written only once the batch is durable.
                 var snapshot = _snapshotWrite is null && _eventsSinceSnapshot >= SnapshotThreshold() ? _ledger.ToSnapshot() : null;
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     await store.Append(level, events);
+                    InventoryMetrics.WriteDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    InventoryMetrics.BatchEvents.Record(events.Count);
                 }
                 catch (Exception e)
                 {
