@@ -33,8 +33,7 @@ public sealed class CheckoutCrashTests
             id => id.Length > 0, Deadline, "checkout has chosen its order id");
         var order = cluster.Grains.GetGrain<IOrderGrain>(Guid.Parse(orderId));
         await Eventually.True(() => Task.FromResult(cluster.Cluster.TryGetGrainContext(order.GetGrainId(), out _)), Deadline, "the order is active");
-        cluster.Cluster.TryGetGrainContext(order.GetGrainId(), out var context);
-        await cluster.Cluster.KillSiloAsync(cluster.Cluster.Silos.Single(s => s.SiloAddress.Equals(context!.Address.SiloAddress)));
+        await cluster.Cluster.KillSiloAsync(cluster.HostOf(order));
         try
         {
             await checkout;

@@ -63,6 +63,12 @@ public sealed class OmniTestCluster : IAsyncDisposable
         return new OmniTestCluster(cluster, clock);
     }
 
+    /// <summary>The silo an active grain lives on.</summary>
+    public InProcessSiloHandle HostOf(IAddressable grain) =>
+        Cluster.TryGetGrainContext(grain.GetGrainId(), out var context)
+            ? Cluster.Silos.Single(s => s.SiloAddress.Equals(context.Address.SiloAddress))
+            : throw new InvalidOperationException($"{grain.GetGrainId()} is not active");
+
     /// <summary>
     /// The in-process cluster replaces membership with an in-memory table unless told not to,
     /// and 10.4.2 keeps that switch internal. These tests are about the ADO.NET membership

@@ -13,10 +13,7 @@ public sealed class InventoryConcurrencyTests
     {
         await using var db = await TestDatabase.Create();
         await using var cluster = await OmniTestCluster.Start(db, silos: 2);
-        await InventoryFixture.DefineNetwork(cluster.Grains);
-        await cluster.Grains.GetGrain<IProductGrain>("RACE-1").Define("Race item", 1m, "EUR");
-        var stock = cluster.Grains.Inventory("w1", "RACE-1");
-        await stock.Receive("opening", 150);
+        var stock = await Stocked(cluster, "RACE-1", 150);
 
         // The client spreads its calls over both silos' gateways; the grain lives on one of them.
         var results = await Task.WhenAll(Enumerable.Range(0, 600).Select(i => stock.Reserve($"r{i}", 1, TimeSpan.FromMinutes(15), $"cart:{i}")));
@@ -35,20 +32,21 @@ public sealed class InventoryConcurrencyTests
     {
         await using var db = await TestDatabase.Create();
         await using var cluster = await OmniTestCluster.Start(db, silos: 2);
-        await InventoryFixture.DefineNetwork(cluster.Grains);
-        await cluster.Grains.GetGrain<IProductGrain>("CRASH-1").Define("Crash item", 1m, "EUR");
-        var stock = cluster.Grains.Inventory("w1", "CRASH-1");
-        await stock.Receive("opening", 1000);
-        Assert.True(cluster.Cluster.TryGetGrainContext(stock.GetGrainId(), out var context));
-        var host = cluster.Cluster.Silos.Single(s => s.SiloAddress.Equals(context.Address.SiloAddress));
+        var stock = await Stocked(cluster, "CRASH-1", 1000);
+        var host = cluster.HostOf(stock);
 
         var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
-        var unknown = 0;
-        // Eight tills, fifty reservations each, one after another: the kill lands mid-burst.
+        var killIssued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Eight tills, fifty reservations each, one after another. Once fifty are acknowledged the
+        // tills wait for the kill to be issued, so it always lands mid-burst.
         var burst = Enumerable.Range(0, 8).Select(async till =>
         {
             for (var n = 0; n < 50; n++)
             {
+                if (acknowledged.Count >= 50)
+                {
+                    await killIssued.Task;
+                }
                 var i = till * 50 + n;
                 try
                 {
@@ -61,13 +59,14 @@ public sealed class InventoryConcurrencyTests
                 catch (Exception)
                 {
                     // In flight when the silo died: unknown outcome, which a retry with the same id settles.
-                    Interlocked.Increment(ref unknown);
                 }
             }
         }).ToList();
         await Eventually.True(() => Task.FromResult(acknowledged.Count >= 50), Deadline, "part of the burst is acknowledged");
-        await cluster.Cluster.KillSiloAsync(host);
+        var kill = cluster.Cluster.KillSiloAsync(host);
         var acknowledgedAtKill = acknowledged.Count;
+        killIssued.SetResult();
+        await kill;
         await Task.WhenAll(burst);
         Assert.True(acknowledgedAtKill < 400, "the silo died before the burst was over");
 
@@ -96,14 +95,10 @@ public sealed class InventoryConcurrencyTests
     {
         await using var db = await TestDatabase.Create();
         await using var cluster = await OmniTestCluster.Start(db, silos: 2);
-        await InventoryFixture.DefineNetwork(cluster.Grains);
-        await cluster.Grains.GetGrain<IProductGrain>("LAPSE-1").Define("Lapse item", 1m, "EUR");
-        var stock = cluster.Grains.Inventory("w1", "LAPSE-1");
-        await stock.Receive("opening", 10);
+        var stock = await Stocked(cluster, "LAPSE-1", 10);
         await stock.Reserve("short", 4, TimeSpan.FromSeconds(30), "till");
         await stock.Reserve("long", 3, TimeSpan.FromHours(1), "till");
-        Assert.True(cluster.Cluster.TryGetGrainContext(stock.GetGrainId(), out var context));
-        var host = cluster.Cluster.Silos.Single(s => s.SiloAddress.Equals(context.Address.SiloAddress));
+        var host = cluster.HostOf(stock);
 
         await cluster.Cluster.KillSiloAsync(host);
         cluster.Clock.Advance(TimeSpan.FromMinutes(1));
@@ -113,5 +108,15 @@ public sealed class InventoryConcurrencyTests
         Assert.Equal((3, 7), (recovered.Reserved, recovered.Available));
         Assert.Null(await stock.GetReservation("short"));
         Assert.NotNull(await stock.GetReservation("long"));
+    }
+
+    /// <summary>The test network, one product, and its opening stock at the warehouse.</summary>
+    private static async Task<IInventoryGrain> Stocked(OmniTestCluster cluster, string sku, int units)
+    {
+        await InventoryFixture.DefineNetwork(cluster.Grains);
+        await cluster.Grains.GetGrain<IProductGrain>(sku).Define(sku, 1m, "EUR");
+        var stock = cluster.Grains.Inventory("w1", sku);
+        Assert.True((await stock.Receive("opening", units)).Succeeded);
+        return stock;
     }
 }

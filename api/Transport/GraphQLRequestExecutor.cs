@@ -1,0 +1,78 @@
+using System.Security.Claims;
+using GraphQL;
+using GraphQL.Transport;
+using GraphQL.Types;
+using GraphQL.Validation;
+using GraphQL.Validation.Rules.Custom;
+using GraphQLParser.AST;
+using Microsoft.Extensions.Options;
+
+namespace Omni.Api.Transport;
+
+/// <summary>Where a request came in: decides which operation types it may run.</summary>
+internal enum GraphQLTransportKind
+{
+    HttpGet,
+    HttpPost,
+    WebSocket,
+}
+
+/// <summary>
+/// Runs one GraphQL request against whatever <see cref="ISchema"/> is registered, with the transport
+/// limits as validation rules, so both transports execute the same way.
+/// </summary>
+internal sealed partial class GraphQLRequestExecutor
+{
+    private readonly IDocumentExecuter _executer;
+    private readonly ILogger<GraphQLRequestExecutor> _logger;
+    private readonly IValidationRule[] _httpGetRules;
+    private readonly IValidationRule[] _httpPostRules;
+    private readonly IValidationRule[] _webSocketRules;
+
+    public GraphQLRequestExecutor(IDocumentExecuter executer, IOptions<GraphQLTransportOptions> options, ILogger<GraphQLRequestExecutor> logger)
+    {
+        _executer = executer;
+        _logger = logger;
+        var limits = options.Value;
+        IValidationRule[] common =
+        [
+            .. DocumentValidator.CoreRules,
+            new DepthAndComplexityRule(limits.MaxDepth, limits.MaxComplexity),
+            new MaxAliasesRule(limits.MaxAliases),
+            .. limits.EnableIntrospection ? Array.Empty<IValidationRule>() : [NoIntrospectionValidationRule.Instance],
+        ];
+        _httpGetRules = [.. common, new AllowedOperationsRule(OperationType.Query)];
+        _httpPostRules = [.. common, new AllowedOperationsRule(OperationType.Query, OperationType.Mutation)];
+        _webSocketRules = common;
+    }
+
+    public Task<ExecutionResult> ExecuteAsync(GraphQLRequest request, GraphQLTransportKind transport,
+        ClaimsPrincipal user, IServiceProvider services, CancellationToken cancellationToken) =>
+        _executer.ExecuteAsync(new ExecutionOptions
+        {
+            Schema = services.GetRequiredService<ISchema>(),
+            Query = request.Query,
+            OperationName = request.OperationName,
+            Variables = request.Variables,
+            Extensions = request.Extensions,
+            User = user,
+            RequestServices = services,
+            CancellationToken = cancellationToken,
+            ValidationRules = transport switch
+            {
+                GraphQLTransportKind.HttpGet => _httpGetRules,
+                GraphQLTransportKind.HttpPost => _httpPostRules,
+                _ => _webSocketRules,
+            },
+            // graphql-dotnet turns resolver exceptions into errors without details for the client;
+            // the details belong in the server log.
+            UnhandledExceptionDelegate = context =>
+            {
+                LogResolverFailed(_logger, context.FieldContext?.FieldDefinition.Name, context.OriginalException);
+                return Task.CompletedTask;
+            },
+        });
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL execution failed in field {Field}")]
+    private static partial void LogResolverFailed(ILogger logger, string? field, Exception exception);
+}
