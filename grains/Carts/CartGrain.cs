@@ -307,10 +307,15 @@ public sealed partial class CartGrain(
             Cart.Currency);
         if (!placed.Succeeded)
         {
-            // The order undid itself; this key may be tried again once the cart is fixed.
+            // The order undid itself and released every hold it was given: hold the lines again
+            // where stock allows, and let this key be tried again.
             Cart.Checkouts.Remove(idempotencyKey);
-            MarkLapsedHolds();
-            await state.WriteStateAsync();
+            for (var i = 0; i < Cart.Lines.Count; i++)
+            {
+                var unheld = Cart.Lines[i] with { ReservationId = null };
+                Cart.Lines[i] = (await Rehold(unheld, unheld.Quantity)).Line ?? unheld;
+            }
+            await Commit(channel);
             return new CheckoutResult(placed.Order, View(), placed.Errors);
         }
         if (!Cart.CheckedOut)
@@ -378,10 +383,11 @@ public sealed partial class CartGrain(
             {
                 return (null, await NotEnough(line.Sku, quantity, new Fulfillment(line.Fulfillment, line.StoreId)));
             }
-            if (result.Error.Code != ErrorCode.RESERVATION_EXPIRED)
+            if (result.Error.Code is not (ErrorCode.RESERVATION_EXPIRED or ErrorCode.NOT_FOUND or ErrorCode.CONFLICT))
             {
                 return (null, result.Error);
             }
+            // The hold is gone (lapsed, or released or sold elsewhere): hold afresh below.
         }
         var product = new Product(line.Sku, "", line.UnitPrice, line.Currency);
         var fulfillment = line.Fulfillment == FulfillmentKind.PICKUP ? new Fulfillment(FulfillmentKind.PICKUP, line.StoreId) : Fulfillment.Ship;

@@ -262,6 +262,33 @@ public sealed class CartTests(InventoryFixture fixture)
     }
 
     [Fact]
+    public async Task When_the_order_cannot_commit_a_hold_it_undoes_itself_and_the_cart_holds_its_lines_again()
+    {
+        var first = await Stocked(warehouse: 0, berlin: 4);
+        var second = await Stocked(warehouse: 0, berlin: 4);
+        var cart = Grains.GetGrain<ICartGrain>((await Session(Channel.WEB, null)).CartId);
+        await cart.AddLine(first, 2, PickupBerlin, new ChangeContext(Channel.WEB));
+        await cart.AddLine(second, 2, PickupBerlin, new ChangeContext(Channel.WEB));
+        var lines = (await cart.Get())!.Lines;
+        // Staff release the second line's hold behind the cart's back: the order's commit of it fails.
+        Assert.True((await Grains.Inventory("s1", second).Release(lines[1].ReservationId!)).Succeeded);
+
+        var failed = await cart.Checkout("k", Channel.WEB);
+
+        Assert.Equal(ErrorCode.INSUFFICIENT_STOCK, failed.Errors.Single().Code);
+        Assert.Equal(OrderStatus.CANCELLED, failed.Order!.Status);
+        Assert.Equal((4, 2), ((await Grains.Inventory("s1", first).GetStock()).OnHand, (await Grains.Inventory("s1", first).GetStock()).Reserved));
+        Assert.Equal((4, 2), ((await Grains.Inventory("s1", second).GetStock()).OnHand, (await Grains.Inventory("s1", second).GetStock()).Reserved));
+        Assert.All(failed.Cart!.Lines, l => Assert.NotNull(l.ReservationId));
+
+        var retried = await cart.Checkout("k", Channel.WEB);
+
+        Assert.True(retried.Succeeded, retried.Errors.FirstOrDefault()?.Message);
+        Assert.NotEqual(failed.Order.Id, retried.Order!.Id);
+        Assert.Equal(2, (await Grains.Inventory("s1", second).GetStock()).OnHand);
+    }
+
+    [Fact]
     public async Task Cancelling_an_order_returns_the_units_where_they_were_taken()
     {
         var sku = await Stocked(warehouse: 4, berlin: 0);
