@@ -59,9 +59,12 @@ public sealed class HostProcess : IAsyncDisposable
         return Start("silo", "Omni.Silo.dll", env);
     }
 
+    /// <summary>The token signing key API nodes started by tests share (an API node refuses to start without one).</summary>
+    public const string TestSigningKey = "omni-tests-signing-key-not-a-secret-0123456789";
+
     public static HostProcess Api(string postgres, IDictionary<string, string>? settings = null)
     {
-        var env = new Dictionary<string, string> { ["Omni__Postgres"] = postgres };
+        var env = new Dictionary<string, string> { ["Omni__Postgres"] = postgres, ["Omni__Auth__SigningKey"] = TestSigningKey };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             env[key] = value;

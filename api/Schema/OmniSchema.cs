@@ -1,0 +1,105 @@
+using GraphQL;
+using GraphQL.Types;
+using Omni.Api.Auth;
+using Omni.Api.Carts;
+using Omni.Api.Catalog;
+using Omni.Api.Customers;
+using Omni.Api.Inventory;
+using Omni.Api.Live;
+using Omni.Api.Orders;
+using Omni.Api.Sessions;
+using Omni.Api.Stores;
+
+namespace Omni.Api.Schema;
+
+/// <summary>
+/// The public contract (shared/contract/schema.graphql) and a few ops additions. Each feature
+/// folder contributes its fields to the three root types; the field order follows the contract.
+/// </summary>
+public sealed class OmniSchema : GraphQL.Types.Schema
+{
+    public OmniSchema(IServiceProvider services, OmniQuery query, OmniMutation mutation, OmniSubscription subscription)
+        : base(services)
+    {
+        Query = query;
+        Mutation = mutation;
+        Subscription = subscription;
+        // The contract names the roles although no field returns one.
+        RegisterType(typeof(RoleType));
+    }
+}
+
+public sealed class OmniQuery : ObjectGraphType
+{
+    public OmniQuery()
+    {
+        Name = "Query";
+        this.AddCatalogQueries();
+        this.AddStoreQueries();
+        this.AddInventoryQueries();
+        this.AddCartQueries();
+        this.AddSessionQueries();
+        this.AddCustomerQueries();
+        this.AddOrderQueries();
+    }
+}
+
+public sealed class OmniMutation : ObjectGraphType
+{
+    public OmniMutation()
+    {
+        Name = "Mutation";
+        this.AddSessionMutations();
+        this.AddCartMutations();
+        this.AddOrderMutations();
+        this.AddInventoryMutations();
+        this.AddStoreMutations();
+        this.AddCatalogMutations();
+    }
+}
+
+public sealed class OmniSubscription : ObjectGraphType
+{
+    public OmniSubscription()
+    {
+        Name = "Subscription";
+        this.AddCartSubscriptions();
+        this.AddInventorySubscriptions();
+        this.AddOrderSubscriptions();
+    }
+}
+
+public sealed class RoleType : EnumerationGraphType<Role>
+{
+    public RoleType() => Name = "Role";
+
+    protected override string ChangeEnumCase(string val) => val;
+}
+
+public static class OmniSchemaExtensions
+{
+    /// <summary>
+    /// The Omni GraphQL schema, its per-request loaders and the live-update feeds, as the API host
+    /// and the tests use them. The host adds a transport (<c>AddGraphQLTransport</c>) to serve it.
+    /// </summary>
+    public static IServiceCollection AddOmniSchema(this IServiceCollection services)
+    {
+        services.AddGraphQL(graphQL => graphQL
+            .AddSchema<OmniSchema>()
+            .AddGraphTypes(typeof(OmniSchema).Assembly));
+        services.AddScoped<ProductLoader>();
+
+        services.AddOptions<LiveOptions>()
+            .BindConfiguration(LiveOptions.SectionName)
+            .Validate(o => o.IsValid(), $"{LiveOptions.SectionName}: RenewEvery must be under a minute and SubscriberBuffer positive.")
+            .ValidateOnStart();
+        services.AddSingleton<CartFeed>();
+        services.AddSingleton<OrderFeed>();
+        services.AddSingleton<StockFeed>();
+        services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<CartFeed>());
+        services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<OrderFeed>());
+        services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<StockFeed>());
+        services.AddHostedService<LiveRenewal>();
+        return services;
+    }
+}

@@ -1,0 +1,147 @@
+using GraphQL;
+using GraphQL.Types;
+using GraphQLParser;
+using GraphQLParser.AST;
+using GraphQLParser.Visitors;
+using Microsoft.Extensions.DependencyInjection;
+using Omni.Api.Schema;
+
+namespace Omni.Tests.Api;
+
+/// <summary>
+/// The exposed schema against the committed snapshot (any change to it is a visible diff) and
+/// against the public contract (every name, argument and type of it must be there, unchanged).
+/// </summary>
+public sealed class SchemaContractTests
+{
+    public static readonly string SnapshotPath = Path.Combine(HostProcess.RepositoryRoot, "tests", "Api", "schema.snapshot.graphql");
+    public static readonly string ContractPath = Path.GetFullPath(Path.Combine(HostProcess.RepositoryRoot, "..", "shared", "contract", "schema.graphql"));
+
+    [Fact]
+    public void Exposed_schema_matches_the_committed_snapshot()
+    {
+        var exposed = PrintExposedSchema();
+        if (Environment.GetEnvironmentVariable("OMNI_UPDATE_SNAPSHOT") == "1")
+        {
+            File.WriteAllText(SnapshotPath, exposed);
+        }
+
+        Assert.True(File.Exists(SnapshotPath), $"{SnapshotPath} is missing: run the tests once with OMNI_UPDATE_SNAPSHOT=1 and commit it.");
+        // On a difference: review it, then rerun with OMNI_UPDATE_SNAPSHOT=1 and commit the new snapshot.
+        Assert.Equal(File.ReadAllText(SnapshotPath).ReplaceLineEndings("\n"), exposed);
+    }
+
+    [ContractFact]
+    public void Every_type_field_argument_and_enum_value_of_the_contract_is_exposed_unchanged()
+    {
+        var contract = Definitions(File.ReadAllText(ContractPath));
+        var exposed = Definitions(PrintExposedSchema());
+        var missing = new List<string>();
+
+        foreach (var (name, expected) in contract)
+        {
+            if (!exposed.TryGetValue(name, out var actual))
+            {
+                missing.Add($"type {name} is missing");
+                continue;
+            }
+            if (actual.GetType() != expected.GetType())
+            {
+                missing.Add($"{name} is a {actual.Kind}, the contract says {expected.Kind}");
+                continue;
+            }
+            switch (expected, actual)
+            {
+                case (GraphQLObjectTypeDefinition e, GraphQLObjectTypeDefinition a):
+                    CompareFields(name, e.Fields?.Items ?? [], a.Fields?.Items ?? [], missing);
+                    break;
+                case (GraphQLInputObjectTypeDefinition e, GraphQLInputObjectTypeDefinition a):
+                    CompareInputValues(name, e.Fields?.Items ?? [], a.Fields?.Items ?? [], missing);
+                    break;
+                case (GraphQLEnumTypeDefinition e, GraphQLEnumTypeDefinition a):
+                    var values = (a.Values?.Items ?? []).Select(v => v.Name.StringValue).ToHashSet();
+                    missing.AddRange((e.Values?.Items ?? []).Select(v => v.Name.StringValue)
+                        .Where(v => !values.Contains(v)).Select(v => $"enum value {name}.{v} is missing"));
+                    break;
+            }
+        }
+
+        Assert.True(missing.Count == 0, "The exposed schema breaks the contract:\n" + string.Join("\n", missing));
+    }
+
+    /// <summary>The SDL the API serves, as graphql-dotnet's schema printer writes it.</summary>
+    public static string PrintExposedSchema()
+    {
+        using var services = new ServiceCollection().AddOmniSchema().BuildServiceProvider();
+        var schema = services.GetRequiredService<ISchema>();
+        schema.Initialize();
+        return schema.Print().ReplaceLineEndings("\n").TrimEnd() + "\n";
+    }
+
+    private static void CompareFields(string type, IEnumerable<GraphQLFieldDefinition> expected, IEnumerable<GraphQLFieldDefinition> actual, List<string> missing)
+    {
+        var fields = actual.ToDictionary(f => f.Name.StringValue);
+        foreach (var field in expected)
+        {
+            var path = $"{type}.{field.Name.StringValue}";
+            if (!fields.TryGetValue(field.Name.StringValue, out var exposed))
+            {
+                missing.Add($"field {path} is missing");
+                continue;
+            }
+            if (TypeOf(exposed.Type) != TypeOf(field.Type))
+            {
+                missing.Add($"field {path} is {TypeOf(exposed.Type)}, the contract says {TypeOf(field.Type)}");
+            }
+            CompareInputValues(path, field.Arguments?.Items ?? [], exposed.Arguments?.Items ?? [], missing);
+        }
+    }
+
+    private static void CompareInputValues(string owner, IEnumerable<GraphQLInputValueDefinition> expected, IEnumerable<GraphQLInputValueDefinition> actual, List<string> missing)
+    {
+        var exposed = actual.ToDictionary(a => a.Name.StringValue);
+        foreach (var value in expected)
+        {
+            var path = $"{owner}({value.Name.StringValue})";
+            if (!exposed.TryGetValue(value.Name.StringValue, out var found))
+            {
+                missing.Add($"{path} is missing");
+                continue;
+            }
+            if (TypeOf(found.Type) != TypeOf(value.Type))
+            {
+                missing.Add($"{path} is {TypeOf(found.Type)}, the contract says {TypeOf(value.Type)}");
+            }
+            var (defaultExpected, defaultExposed) = (DefaultOf(value), DefaultOf(found));
+            if (defaultExpected != defaultExposed)
+            {
+                missing.Add($"{path} defaults to {defaultExposed ?? "nothing"}, the contract says {defaultExpected ?? "nothing"}");
+            }
+        }
+    }
+
+    private static Dictionary<string, GraphQLTypeDefinition> Definitions(string sdl) =>
+        Parser.Parse(sdl).Definitions.OfType<GraphQLTypeDefinition>().ToDictionary(d => d.Name.StringValue);
+
+    private static string TypeOf(GraphQLType type) => type switch
+    {
+        GraphQLNonNullType nonNull => TypeOf(nonNull.Type) + "!",
+        GraphQLListType list => $"[{TypeOf(list.Type)}]",
+        GraphQLNamedType named => named.Name.StringValue,
+        _ => type.Kind.ToString(),
+    };
+
+    private static string? DefaultOf(GraphQLInputValueDefinition value) => value.DefaultValue is { } given ? new SDLPrinter().Print(given) : null;
+}
+
+/// <summary>A fact about the shared contract: skipped, saying why, where the contract file is not beside the repository.</summary>
+public sealed class ContractFactAttribute : FactAttribute
+{
+    public ContractFactAttribute()
+    {
+        if (!File.Exists(SchemaContractTests.ContractPath))
+        {
+            Skip = $"The public contract is not at {SchemaContractTests.ContractPath} (shared/contract/schema.graphql beside the repository).";
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Omni.Tests.Demo;
+
+/// <summary>
+/// The demo page in a real headless Chromium against the real silo and API processes.
+/// `./omni test` installs Debian's chromium when it can; where no browser can be had it
+/// leaves these out and says so loudly.
+/// </summary>
+[Trait("Category", "Browser")]
+public sealed class DemoPageTests : IClassFixture<DemoFixture>
+{
+    private readonly DemoFixture _demo;
+
+    public DemoPageTests(DemoFixture demo) => _demo = demo;
+
+    [Fact]
+    public async Task A_line_added_on_the_web_pane_appears_on_the_app_pane()
+    {
+        var page = await _demo.OpenDemo("web-to-app");
+        var product = page.Locator("#products .product").First;
+        var sku = await product.GetAttributeAsync("data-sku");
+
+        await product.Locator("button[data-add=SHIP]").ClickAsync();
+
+        await Expect(page.Locator($"#cart-lines .line[data-line='{sku}']")).ToContainTextAsync("1 ×", new() { Timeout = 15_000 });
+        await Expect(page.Locator("#cart-totals")).ToContainTextAsync("last change from WEB");
+        await Expect(page.Locator("#log")).ToContainTextAsync("[app] cart v");
+    }
+
+    [Fact]
+    public async Task The_till_takes_the_last_units_and_the_web_badge_drops_and_a_pickup_add_fails_clearly()
+    {
+        var page = await _demo.OpenDemo("till-takes-last");
+        var product = page.Locator("#products .product").Nth(1);
+        var sku = await product.GetAttributeAsync("data-sku");
+        await page.Locator("#till-sku").SelectOptionAsync(sku!);
+
+        await page.Locator("#till-sell-all").ClickAsync();
+        await Expect(page.Locator("#till-message")).ToContainTextAsync("done", new() { Timeout = 15_000 });
+        await Expect(product.Locator("[data-badge=store]")).ToHaveTextAsync("s1 0", new() { Timeout = 15_000 });
+        await product.Locator("button[data-add=PICKUP]").ClickAsync();
+
+        await Expect(page.Locator("#web-message")).ToContainTextAsync("INSUFFICIENT_STOCK", new() { Timeout = 15_000 });
+        await Expect(page.Locator("#web-message")).ToContainTextAsync("only 0");
+        var shot = await _demo.Screenshot(page, "demo-three-panes.png");
+        Assert.True(new FileInfo(shot).Length > 10_000, $"screenshot {shot} looks empty");
+    }
+}
+
+public sealed class DemoFixture : IAsyncLifetime
+{
+    private TestDatabase? _db;
+    private HostProcess? _silo;
+    private HostProcess? _api;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public static string BrowserPath => Environment.GetEnvironmentVariable("OMNI_CHROMIUM") ?? "/usr/bin/chromium";
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(BrowserPath))
+        {
+            throw new InvalidOperationException($"no Chromium at {BrowserPath}: install Debian's chromium (./omni test does when it runs as root) or set OMNI_CHROMIUM");
+        }
+        _db = await TestDatabase.Create();
+        _silo = HostProcess.Silo(_db.ConnectionString, new Dictionary<string, string> { ["Omni__Seed__Demo"] = "true", ["Omni__Seed__Products"] = "24" });
+        await _silo.WaitReady(TimeSpan.FromSeconds(120));
+        _api = HostProcess.Api(_db.ConnectionString, new Dictionary<string, string> { ["Omni__Auth__DevTokens"] = "true" });
+        await _api.WaitReady(TimeSpan.FromSeconds(120));
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = BrowserPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+        });
+    }
+
+    /// <summary>A fresh page for one shopper, once the demo says it is live.</summary>
+    public async Task<IPage> OpenDemo(string shopper)
+    {
+        var page = await _browser!.NewPageAsync(new() { ViewportSize = new() { Width = 1500, Height = 900 } });
+        await page.GotoAsync(new Uri(_api!.BaseAddress, $"/demo?customer={shopper}&store=s1").ToString());
+        await page.WaitForSelectorAsync("body[data-ready=true]", new() { Timeout = 30_000 });
+        return page;
+    }
+
+    public async Task<string> Screenshot(IPage page, string name)
+    {
+        var folder = Path.Combine(HostProcess.RepositoryRoot, ".omni", "test-artifacts");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, name);
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        return path;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+        _playwright?.Dispose();
+        if (_api is not null)
+        {
+            await _api.DisposeAsync();
+        }
+        if (_silo is not null)
+        {
+            await _silo.DisposeAsync();
+        }
+        if (_db is not null)
+        {
+            await _db.DisposeAsync();
+        }
+    }
+}
