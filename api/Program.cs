@@ -9,11 +9,13 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddOmniOrleansClient();
 builder.AddOmniAuth();
+builder.AddOmniRateLimiting();
 builder.Services.AddOmniSchema();
 builder.Services.AddGraphQLTransport(builder.Configuration.GetSection(GraphQLTransportOptions.SectionName));
 
 var app = builder.Build();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapDevTokens();
 app.MapGraphQL("/graphql");

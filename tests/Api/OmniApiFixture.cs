@@ -24,6 +24,8 @@ public sealed class OmniApiFixture : IAsyncLifetime
     private HostProcess? _nodeA;
     private HostProcess? _nodeB;
 
+    public string ConnectionString => _database?.ConnectionString ?? throw new InvalidOperationException("not started");
+
     public ApiClient A { get; private set; } = null!;
     public ApiClient B { get; private set; } = null!;
     public string OpsToken { get; private set; } = "";
