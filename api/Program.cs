@@ -1,4 +1,5 @@
 using Omni.Api.Auth;
+using Omni.Api.Bench;
 using Omni.Api.Demo;
 using Omni.Api.Hosting;
 using Omni.Api.Schema;
@@ -19,6 +20,7 @@ app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapDevTokens();
 app.MapGraphQL("/graphql");
+app.MapBenchEndpoints();
 app.MapDemo(devTokensEnabled: app.Configuration.GetValue<bool>("Omni:Auth:DevTokens"));
 await app.RunAsync();
 
