@@ -1,0 +1,96 @@
+using System.Text.Json;
+
+namespace Omni.Tests.Load;
+
+[CollectionDefinition(Name)]
+public sealed class LoadCollection : ICollectionFixture<LoadFixture>
+{
+    public const string Name = "Load scenarios against real hosts";
+}
+
+/// <summary>
+/// One silo (demo network with 50 products) and one API node (dev tokens and bench endpoints on),
+/// the real executables, shared by every tiny scenario run. Runs leave their reports in a temporary
+/// folder that is deleted afterwards.
+/// </summary>
+public sealed class LoadFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(120);
+
+    private TestDatabase? _database;
+    private HostProcess? _silo;
+    private HostProcess? _api;
+
+    public string Reports { get; } = Directory.CreateTempSubdirectory("omni-load-reports-").FullName;
+
+    public async Task InitializeAsync()
+    {
+        _database = await TestDatabase.Create();
+        _silo = HostProcess.Silo(_database.ConnectionString, new Dictionary<string, string>
+        {
+            ["Omni__Seed__Demo"] = "true",
+            ["Omni__Seed__Products"] = "50",
+        });
+        await _silo.WaitReady(Startup);
+        _api = HostProcess.Api(_database.ConnectionString, new Dictionary<string, string>
+        {
+            ["Omni__Auth__DevTokens"] = "true",
+            ["Omni__Bench__Endpoints"] = "true",
+        });
+        await _api.WaitReady(Startup);
+    }
+
+    /// <summary>Runs the load runner in-process, as `dotnet run --project loadtests -- args` would, against these hosts.</summary>
+    public async Task<Run> Load(string name, params string[] args)
+    {
+        var output = Path.Combine(Reports, name);
+        string[] all =
+        [
+            .. args,
+            "--postgres", _database!.ConnectionString,
+            "--url", new Uri(_api!.BaseAddress, "/graphql").ToString(),
+            "--silo-metrics", new Uri(_silo!.BaseAddress, "/metrics").ToString(),
+            "--api-metrics", new Uri(_api.BaseAddress, "/metrics").ToString(),
+            "--silo-pid", _silo.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--api-pid", _api.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--out", output, "--quiet",
+        ];
+        var log = new StringWriter();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var exit = await Omni.LoadTests.Cli.Run(all, TextWriter.Synchronized(log), timeout.Token);
+        var report = Path.Combine(output, "report.json");
+        return new Run(exit, log.ToString(), File.Exists(report) ? JsonDocument.Parse(await File.ReadAllTextAsync(report)).RootElement.Clone() : default, output);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_api is not null)
+        {
+            await _api.DisposeAsync();
+        }
+        if (_silo is not null)
+        {
+            await _silo.DisposeAsync();
+        }
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+        Directory.Delete(Reports, recursive: true);
+    }
+
+    public sealed record Run(int Exit, string Log, JsonElement Report, string Folder)
+    {
+        /// <summary>The number of checks made of the invariant whose name starts with <paramref name="prefix"/>.</summary>
+        public long Checks(string prefix) =>
+            Report.GetProperty("invariants").EnumerateArray()
+                .Where(i => i.GetProperty("name").GetString()!.StartsWith(prefix, StringComparison.Ordinal))
+                .Sum(i => i.GetProperty("checks").GetInt64());
+
+        public long Calls(string operation) =>
+            Report.GetProperty("phases").EnumerateArray()
+                .SelectMany(p => p.GetProperty("operations").EnumerateArray())
+                .Where(o => o.GetProperty("name").GetString() == operation)
+                .Sum(o => o.GetProperty("count").GetInt64());
+    }
+}
