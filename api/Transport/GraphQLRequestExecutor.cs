@@ -28,22 +28,32 @@ internal sealed partial class GraphQLRequestExecutor
     private readonly IValidationRule[] _httpGetRules;
     private readonly IValidationRule[] _httpPostRules;
     private readonly IValidationRule[] _webSocketRules;
+    private readonly IValidationRule[] _cachedHttpGetRules;
+    private readonly IValidationRule[] _cachedHttpPostRules;
+    private readonly IValidationRule[] _cachedWebSocketRules;
 
     public GraphQLRequestExecutor(IDocumentExecuter executer, IOptions<GraphQLTransportOptions> options, ILogger<GraphQLRequestExecutor> logger)
     {
         _executer = executer;
         _logger = logger;
         var limits = options.Value;
-        IValidationRule[] common =
+        // The spec's rules, the alias limit and introspection's switch judge the whole document, so a
+        // document that passed them once (GraphQLDocumentCache) need not be judged by them again; depth
+        // and complexity are measured on the operation picked, and the transport decides which
+        // operation types may run, so those two rules run on every request.
+        IValidationRule[] documentWide =
         [
             .. DocumentValidator.CoreRules,
-            new DepthAndComplexityRule(limits.MaxDepth, limits.MaxComplexity),
             new MaxAliasesRule(limits.MaxAliases),
             .. limits.EnableIntrospection ? Array.Empty<IValidationRule>() : [NoIntrospectionValidationRule.Instance],
         ];
-        _httpGetRules = [.. common, new AllowedOperationsRule(OperationType.Query)];
-        _httpPostRules = [.. common, new AllowedOperationsRule(OperationType.Query, OperationType.Mutation)];
-        _webSocketRules = common;
+        var complexity = new DepthAndComplexityRule(limits.MaxDepth, limits.MaxComplexity);
+        _cachedHttpGetRules = [complexity, new AllowedOperationsRule(OperationType.Query)];
+        _cachedHttpPostRules = [complexity, new AllowedOperationsRule(OperationType.Query, OperationType.Mutation)];
+        _cachedWebSocketRules = [complexity];
+        _httpGetRules = [.. documentWide, .. _cachedHttpGetRules];
+        _httpPostRules = [.. documentWide, .. _cachedHttpPostRules];
+        _webSocketRules = [.. documentWide, .. _cachedWebSocketRules];
     }
 
     public Task<ExecutionResult> ExecuteAsync(GraphQLRequest request, GraphQLTransportKind transport,
@@ -63,6 +73,12 @@ internal sealed partial class GraphQLRequestExecutor
                 GraphQLTransportKind.HttpGet => _httpGetRules,
                 GraphQLTransportKind.HttpPost => _httpPostRules,
                 _ => _webSocketRules,
+            },
+            CachedDocumentValidationRules = transport switch
+            {
+                GraphQLTransportKind.HttpGet => _cachedHttpGetRules,
+                GraphQLTransportKind.HttpPost => _cachedHttpPostRules,
+                _ => _cachedWebSocketRules,
             },
             // graphql-dotnet turns resolver exceptions into errors without details for the client;
             // the details belong in the server log.

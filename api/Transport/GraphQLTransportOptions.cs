@@ -22,6 +22,12 @@ public sealed class GraphQLTransportOptions
 
     public bool EnableIntrospection { get; set; } = true;
 
+    /// <summary>
+    /// Total length, in characters, of the valid document texts kept parsed (0: no cache). A parsed
+    /// document takes roughly ten times its text's length in memory.
+    /// </summary>
+    public int DocumentCacheChars { get; set; } = 1_000_000;
+
     /// <summary>How long a socket may stay open before its <c>connection_init</c> is acknowledged.</summary>
     public TimeSpan ConnectionInitTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -38,7 +44,7 @@ public sealed class GraphQLTransportOptions
     public int SubscriberQueueLimit { get; set; } = 256;
 
     internal bool IsValid() =>
-        MaxRequestBytes > 0 && MaxDepth > 0 && MaxAliases >= 0 && MaxComplexity > 0
+        MaxRequestBytes > 0 && MaxDepth > 0 && DocumentCacheChars >= 0 && MaxAliases >= 0 && MaxComplexity > 0
         && ConnectionInitTimeout > TimeSpan.Zero && MaxOperationsPerSocket > 0
         && MaxSocketsPerClient > 0 && SubscriberQueueLimit > 0;
 }

@@ -244,6 +244,63 @@ public sealed class GraphQLHttpTransportTests(GraphQLServerFixture fixture) : IC
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    // Parsed, valid documents are cached by their text (GraphQLDocumentCache); the rules that depend
+    // on the operation picked or on the transport must still run when one is taken from the cache.
+
+    [Fact]
+    public async Task A_cached_document_is_still_measured_for_the_operation_picked()
+    {
+        var deep = "node { " + string.Concat(Enumerable.Repeat("child { ", 12)) + "depth" + new string('}', 13);
+        var document = $"query Shallow {{ hello }} query Deep {{ {deep} }}";
+
+        using var shallow = await _server.Post(JsonSerializer.Serialize(new { query = document, operationName = "Shallow" }));
+        using var deepAfterwards = await _server.Post(JsonSerializer.Serialize(new { query = document, operationName = "Deep" }));
+
+        Assert.Equal(HttpStatusCode.OK, shallow.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, deepAfterwards.StatusCode);
+        Assert.Contains("depth", (await GraphQLTestServer.ReadJson(deepAfterwards)).GetProperty("errors")[0].GetProperty("message").GetString(),
+            StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_mutation_cached_from_a_post_is_still_refused_over_get()
+    {
+        const string document = "mutation Write { add(a: 20, b: 22) }";
+
+        using var post = await _server.PostQuery(document);
+        using var get = await _server.Get("query=" + Uri.EscapeDataString(document));
+
+        Assert.Equal(42, (await GraphQLTestServer.ReadJson(post)).GetProperty("data").GetProperty("add").GetInt32());
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_cached_document_still_has_its_variables_checked()
+    {
+        const string document = "query Greet($name: String!) { hello(name: $name) }";
+
+        using var valid = await _server.PostQuery(document, new { name = "Ada" });
+        using var invalid = await _server.PostQuery(document, new { name = new[] { 1, 2 } });
+        using var missing = await _server.PostQuery(document);
+
+        Assert.Equal("Hello, Ada!", (await GraphQLTestServer.ReadJson(valid)).GetProperty("data").GetProperty("hello").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Equal("INVALID_VALUE", Code((await GraphQLTestServer.ReadJson(missing)).GetProperty("errors")[0]));
+    }
+
+    [Fact]
+    public async Task A_refused_document_is_refused_every_time()
+    {
+        var query = "{ node { " + string.Concat(Enumerable.Repeat("child { ", 12)) + "depth" + new string('}', 13) + " } hello }";
+
+        using var first = await _server.PostQuery(query);
+        using var second = await _server.PostQuery(query);
+
+        Assert.Equal(HttpStatusCode.BadRequest, first.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
+    }
+
     [Fact]
     public async Task Too_many_aliases_are_refused()
     {
