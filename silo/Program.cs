@@ -9,7 +9,7 @@ var settings = SiloSettings.From(builder.Configuration);
 try
 {
     // The schema is brought up to date before the silo joins: membership needs its tables.
-    await using var dataSource = NpgsqlDataSource.Create(settings.Postgres);
+    await using var dataSource = OmniDataSource.Create(settings.Postgres);
     var applied = await DatabaseMigrator.ApplyAsync(dataSource);
     Console.WriteLine(applied.Count == 0 ? "database schema is up to date" : $"applied migrations: {string.Join(", ", applied)}");
 }

@@ -20,7 +20,7 @@ public static class SiloHostingExtensions
     public static WebApplicationBuilder AddOmniSilo(this WebApplicationBuilder builder)
     {
         var settings = SiloSettings.From(builder.Configuration);
-        var dataSource = NpgsqlDataSource.Create(settings.Postgres);
+        var dataSource = OmniDataSource.Create(settings.Postgres);
         builder.Services.AddSingleton(settings);
 
         builder.UseOrleans(silo =>

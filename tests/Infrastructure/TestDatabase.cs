@@ -1,5 +1,6 @@
 using Npgsql;
 using Omni.Silo.Database;
+using Omni.Silo.Hosting;
 
 namespace Omni.Tests.Infrastructure;
 
@@ -16,7 +17,7 @@ public sealed class TestDatabase : IAsyncDisposable
         _admin = admin;
         Name = name;
         ConnectionString = new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 100 }.ConnectionString;
-        DataSource = NpgsqlDataSource.Create(ConnectionString);
+        DataSource = OmniDataSource.Create(ConnectionString);
     }
 
     public string Name { get; }
