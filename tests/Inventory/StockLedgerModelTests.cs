@@ -89,6 +89,7 @@ public sealed class StockLedgerModelTests
         Assert.True(ledger.Available >= 0);
         Assert.True(ledger.OnHand >= 0, $"after {op}: on-hand went negative");
         Assert.Equal(ledger.Holds.Sum(h => h.Quantity), ledger.Reserved);
+        Assert.True(model.NextExpiry == ledger.NextExpiry, $"after {op}: next expiry {ledger.NextExpiry}, model {model.NextExpiry}");
     }
 
     private static void AssertSame(StockLedger expected, StockLedger actual)
@@ -96,6 +97,7 @@ public sealed class StockLedgerModelTests
         Assert.Equal(expected.Level, actual.Level);
         Assert.Equal(expected.Holds.OrderBy(h => h.Id), actual.Holds.OrderBy(h => h.Id));
         Assert.Equal(expected.AppliedCount, actual.AppliedCount);
+        Assert.Equal(expected.NextExpiry, actual.NextExpiry);
     }
 
     /// <summary>The rules, written as plainly as possible.</summary>
@@ -110,6 +112,7 @@ public sealed class StockLedgerModelTests
         public int OnHand { get; private set; }
         public int SafetyStock { get; private set; }
         public int Reserved => _holds.Values.Sum(h => h.Quantity);
+        public DateTimeOffset? NextExpiry => _holds.Count == 0 ? null : _holds.Values.Min(h => h.Expires);
         private int Available => Math.Max(0, OnHand - Reserved - SafetyStock);
 
         public bool Remembers(string key) => _applied.ContainsKey(key);
