@@ -141,20 +141,14 @@ public sealed class StockLedger
     /// <summary>Lets every hold whose time is up go back to available.</summary>
     public int ExpireDue(DateTimeOffset now)
     {
-        var due = new List<string>();
-        foreach (var (expiresAt, id) in _byExpiry)
+        // Every operation asks first; almost always nothing is due, and then nothing is allocated.
+        var expired = 0;
+        while (_byExpiry.Count > 0 && _byExpiry.Min is var (expiresAt, id) && expiresAt <= now)
         {
-            if (expiresAt > now)
-            {
-                break;
-            }
-            due.Add(id);
+            Emit(new HoldExpired(now, id)); // removes it from _byExpiry
+            expired++;
         }
-        foreach (var id in due)
-        {
-            Emit(new HoldExpired(now, id));
-        }
-        return due.Count;
+        return expired;
     }
 
     // ------------------------------------------------------------------ events
