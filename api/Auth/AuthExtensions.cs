@@ -66,8 +66,6 @@ public static partial class AuthExtensions
 /// <summary>The body of <c>POST /dev/token</c>.</summary>
 public sealed record DevTokenRequest(string? Role, string? CustomerId, string? StoreId)
 {
-    private const int MaxIdLength = 128;
-
     public Role? ParsedRole => Role switch
     {
         nameof(Auth.Role.CUSTOMER) => Auth.Role.CUSTOMER,
@@ -80,8 +78,8 @@ public sealed record DevTokenRequest(string? Role, string? CustomerId, string? S
     public string? Validate() => ParsedRole switch
     {
         null => "role must be CUSTOMER, STAFF or OPS",
-        Auth.Role.CUSTOMER when CustomerId is not { Length: > 0 and <= MaxIdLength } => $"a CUSTOMER token needs a customerId of 1 to {MaxIdLength} characters",
-        Auth.Role.STAFF when StoreId is not { Length: > 0 and <= MaxIdLength } => $"a STAFF token needs a storeId of 1 to {MaxIdLength} characters",
+        Auth.Role.CUSTOMER when CustomerId is not { Length: > 0 and <= Limits.MaxIdLength } => $"a CUSTOMER token needs a customerId of 1 to {Limits.MaxIdLength} characters",
+        Auth.Role.STAFF when StoreId is not { Length: > 0 and <= Limits.MaxIdLength } => $"a STAFF token needs a storeId of 1 to {Limits.MaxIdLength} characters",
         Auth.Role.CUSTOMER when StoreId is not null => "a CUSTOMER token has no storeId",
         Auth.Role.STAFF when CustomerId is not null => "a STAFF token has no customerId",
         Auth.Role.OPS when CustomerId is not null || StoreId is not null => "an OPS token has neither customerId nor storeId",

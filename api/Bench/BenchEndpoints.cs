@@ -26,7 +26,7 @@ public static partial class BenchEndpoints
 
         // availability(sku)
         bench.MapGet("/availability", async (string sku, IClusterClient grains) =>
-            Results.Ok(sku.Length == 0 ? new Availability(sku, 0, 0, []) : await grains.GetGrain<ISkuGrain>(sku).GetAvailability()));
+            Results.Ok(await InventoryQueries.Availability(grains, sku)));
 
         // addCartLine(cartId, sku, quantity): the cart is read (and its owner checked), then AddLine.
         bench.MapPost("/cart-line", async (CartLineRequest request, HttpContext http, IClusterClient grains) =>
@@ -44,9 +44,8 @@ public static partial class BenchEndpoints
         bench.MapPost("/reserve", async (ReserveRequest request, HttpContext http, IClusterClient grains) =>
             await Authorized(http, caller => caller.EnsureStaffOf(request.StoreId), async () =>
                 InventoryAddress.IsValid(request.StoreId, request.Sku)
-                    ? Results.Ok(await grains.Inventory(request.StoreId, request.Sku).Reserve(request.ReservationId, request.Quantity,
-                        request.TtlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : InventoryMutations.DefaultHold,
-                        InventoryMutations.PosOwnerPrefix + request.StoreId))
+                    ? Results.Ok(await InventoryMutations.ReserveAtTill(grains, request.StoreId, request.Sku, request.Quantity,
+                        request.ReservationId, request.TtlSeconds))
                     : Results.NotFound()));
         return app;
     }

@@ -19,38 +19,14 @@ public sealed class CartFeed(IClusterClient client, IOptions<LiveOptions> option
 
     private ICartGrain Grain(string key) => client.GetGrain<ICartGrain>(Guid.Parse(key));
 
-    private sealed class Registration : IFeedRegistration, ICartObserver
+    private sealed class Registration(IClusterClient client, ICartGrain grain, Action<CartView> publish)
+        : GrainObserverRegistration<ICartObserver, CartView>(client, publish), ICartObserver
     {
-        private readonly IClusterClient _client;
-        private readonly ICartGrain _grain;
-        private readonly Action<CartView> _publish;
-        private readonly ICartObserver _reference;
+        public Task CartChanged(CartView cart) => Publish(cart);
 
-        public Registration(IClusterClient client, ICartGrain grain, Action<CartView> publish)
-        {
-            (_client, _grain, _publish) = (client, grain, publish);
-            _reference = client.CreateObjectReference<ICartObserver>(this);
-        }
+        protected override Task Subscribe(ICartObserver reference) => grain.Subscribe(reference);
 
-        public Task CartChanged(CartView cart)
-        {
-            _publish(cart);
-            return Task.CompletedTask;
-        }
-
-        public Task Renew() => _grain.Subscribe(_reference);
-
-        public async Task Remove()
-        {
-            try
-            {
-                await _grain.Unsubscribe(_reference);
-            }
-            finally
-            {
-                _client.DeleteObjectReference<ICartObserver>(this);
-            }
-        }
+        protected override Task Unsubscribe(ICartObserver reference) => grain.Unsubscribe(reference);
     }
 }
 
@@ -68,38 +44,14 @@ public sealed class OrderFeed(IClusterClient client, IOptions<LiveOptions> optio
 
     private IOrderGrain Grain(string key) => client.GetGrain<IOrderGrain>(Guid.Parse(key));
 
-    private sealed class Registration : IFeedRegistration, IOrderObserver
+    private sealed class Registration(IClusterClient client, IOrderGrain grain, Action<OrderView> publish)
+        : GrainObserverRegistration<IOrderObserver, OrderView>(client, publish), IOrderObserver
     {
-        private readonly IClusterClient _client;
-        private readonly IOrderGrain _grain;
-        private readonly Action<OrderView> _publish;
-        private readonly IOrderObserver _reference;
+        public Task OrderChanged(OrderView order) => Publish(order);
 
-        public Registration(IClusterClient client, IOrderGrain grain, Action<OrderView> publish)
-        {
-            (_client, _grain, _publish) = (client, grain, publish);
-            _reference = client.CreateObjectReference<IOrderObserver>(this);
-        }
+        protected override Task Subscribe(IOrderObserver reference) => grain.Subscribe(reference);
 
-        public Task OrderChanged(OrderView order)
-        {
-            _publish(order);
-            return Task.CompletedTask;
-        }
-
-        public Task Renew() => _grain.Subscribe(_reference);
-
-        public async Task Remove()
-        {
-            try
-            {
-                await _grain.Unsubscribe(_reference);
-            }
-            finally
-            {
-                _client.DeleteObjectReference<IOrderObserver>(this);
-            }
-        }
+        protected override Task Unsubscribe(IOrderObserver reference) => grain.Unsubscribe(reference);
     }
 }
 
@@ -115,37 +67,13 @@ public sealed class StockFeed(IClusterClient client, IOptions<LiveOptions> optio
 
     private IInventoryGrain Grain(string key) => client.GetGrain<IInventoryGrain>(key);
 
-    private sealed class Registration : IFeedRegistration, IStockObserver
+    private sealed class Registration(IClusterClient client, IInventoryGrain grain, Action<StockLevel> publish)
+        : GrainObserverRegistration<IStockObserver, StockLevel>(client, publish), IStockObserver
     {
-        private readonly IClusterClient _client;
-        private readonly IInventoryGrain _grain;
-        private readonly Action<StockLevel> _publish;
-        private readonly IStockObserver _reference;
+        public Task StockChanged(StockLevel stock) => Publish(stock);
 
-        public Registration(IClusterClient client, IInventoryGrain grain, Action<StockLevel> publish)
-        {
-            (_client, _grain, _publish) = (client, grain, publish);
-            _reference = client.CreateObjectReference<IStockObserver>(this);
-        }
+        protected override Task Subscribe(IStockObserver reference) => grain.Subscribe(reference);
 
-        public Task StockChanged(StockLevel stock)
-        {
-            _publish(stock);
-            return Task.CompletedTask;
-        }
-
-        public Task Renew() => _grain.Subscribe(_reference);
-
-        public async Task Remove()
-        {
-            try
-            {
-                await _grain.Unsubscribe(_reference);
-            }
-            finally
-            {
-                _client.DeleteObjectReference<IStockObserver>(this);
-            }
-        }
+        protected override Task Unsubscribe(IStockObserver reference) => grain.Unsubscribe(reference);
     }
 }

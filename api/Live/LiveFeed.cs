@@ -13,6 +13,49 @@ public interface IFeedRegistration
     Task Remove();
 }
 
+/// <summary>
+/// A node's registration with one grain: this object is the observer the grain calls back
+/// (<typeparamref name="TObserver"/>), behind an object reference made once. Subclasses name the
+/// grain's subscribe and unsubscribe calls and forward the callback to <see cref="Publish"/>.
+/// </summary>
+public abstract class GrainObserverRegistration<TObserver, TState> : IFeedRegistration
+    where TObserver : IGrainObserver
+{
+    private readonly IClusterClient _client;
+    private readonly Action<TState> _publish;
+    private readonly TObserver _reference;
+
+    protected GrainObserverRegistration(IClusterClient client, Action<TState> publish)
+    {
+        (_client, _publish) = (client, publish);
+        _reference = client.CreateObjectReference<TObserver>((IGrainObserver)this);
+    }
+
+    protected abstract Task Subscribe(TObserver reference);
+
+    protected abstract Task Unsubscribe(TObserver reference);
+
+    protected Task Publish(TState state)
+    {
+        _publish(state);
+        return Task.CompletedTask;
+    }
+
+    public Task Renew() => Subscribe(_reference);
+
+    public async Task Remove()
+    {
+        try
+        {
+            await Unsubscribe(_reference);
+        }
+        finally
+        {
+            _client.DeleteObjectReference<TObserver>((IGrainObserver)this);
+        }
+    }
+}
+
 /// <summary>A feed the renewal loop keeps registered.</summary>
 public interface ILiveFeed
 {

@@ -8,9 +8,6 @@ namespace Omni.Api.Sessions;
 
 public static class SessionQueries
 {
-    /// <summary>The longest session id accepted; the API makes 32-character ones.</summary>
-    public const int MaxIdLength = 128;
-
     public static void AddSessionQueries(this ObjectGraphType query) =>
         query.Field<SessionType>("session")
             .Description("A session: a customer's only with that customer's token (or ops), an anonymous one by its id.")
@@ -20,7 +17,7 @@ public static class SessionQueries
     /// <summary>The session if it exists (else null) and the caller may see it (else a GraphQL error).</summary>
     public static async Task<SessionView?> Find(IResolveFieldContext c, string sessionId)
     {
-        if (sessionId is not { Length: > 0 and <= MaxIdLength })
+        if (sessionId is not { Length: > 0 and <= Limits.MaxIdLength })
         {
             return null;
         }
