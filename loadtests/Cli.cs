@@ -82,7 +82,7 @@ public static partial class Cli
         }
         if (context.Stock.WatchedSkus.Count > 0)
         {
-            before = await context.ReadStock(context.Stock.WatchedSkus, settle: false, cancellationToken);
+            before = await context.ReadStock(context.Stock.WatchedSkus, settle: true, cancellationToken);
         }
         var sampler = new ResourceSampler(target);
         foreach (var phase in phases)
@@ -244,7 +244,7 @@ public static partial class Cli
           live        N app subscribers on myCartUpdated while the web side mutates (--subscribers 1000)
           pos         tills reserving, committing and selling at their stores
           flash-sale  one hot SKU until sold out (--units 20000 --via grains|graphql|both)
-          mixed       a weighted blend (--weights browse=50,cart=25,pos=10,live=10,flash-sale=5)
+          mixed       a weighted blend (--weights browse=50,cart=25,pos=10,live=10,flash-sale=5; --flash-units 5000)
           memory      bytes per idle cart grain and per open subscription (--carts 100000 --subscriptions 1000)
           profile     a CPU profile of one process while another run loads it (--process api0|silo0 or --pid N, --seconds 10, --delay 0)
 
@@ -256,8 +256,14 @@ public static partial class Cli
           --warmup S            seconds run first and not measured
           --seed N              every random choice derives from it (default 1)
           --think-ms N          pause between a closed-model user's steps
+          --timeout S           HTTP timeout of a call (30)
 
-        target (default: .omni/endpoints.json from ./omni up):
+        scenario knobs:
+          --skus N (cart, 300), --live-skus N (200), --pos-skus N (100), --stores N (pos, 32)
+          --store ID (flash-sale, w1), --clients N (Orleans clients, 2), --concurrency N (memory, 64)
+          --top N (profile: methods listed, 25), --trace FILE (profile: analyse an existing .nettrace)
+
+        target (default: .omni/endpoints.json from ./omni up, or --endpoints FILE):
           --url U[,U2]          GraphQL endpoints (two: the live scenario subscribes on one and mutates through the other)
           --postgres CS         the cluster's PostgreSQL (Orleans clients, pgbench)
           --silo-metrics U, --api-metrics U, --silo-pid N, --api-pid N   for memory

@@ -60,10 +60,6 @@ public sealed class Options(IReadOnlyDictionary<string, string> values, IReadOnl
 
     public TimeSpan Seconds(string name, double fallback) => TimeSpan.FromSeconds(Double(name, fallback));
 
-    /// <summary>A comma-separated list.</summary>
-    public IReadOnlyList<string> List(string name, params string[] fallback) =>
-        values.TryGetValue(name, out var v) ? v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : fallback;
-
     private static T Parse<T>(string name, string value, Func<string, T> parse)
     {
         try

@@ -47,10 +47,6 @@ public sealed class StockAccounting(Invariants invariants)
 
     public void MaybeSold(StockKey key, int units) => Add(key, m => m.MaybeSold += units);
 
-    public void Received(StockKey key, int units) => Add(key, m => m.Received += units);
-
-    public void MaybeReceived(StockKey key, int units) => Add(key, m => m.MaybeReceived += units);
-
     /// <summary>Checks a level a response showed: consistent in itself and nothing held beyond what is there.</summary>
     public void Observe(StockObservation? level, string where)
     {
@@ -94,13 +90,14 @@ public sealed class StockAccounting(Invariants invariants)
             var onHandBefore = initial?.OnHand ?? 0;
             var onHandAfter = final?.OnHand ?? 0;
             var gone = onHandBefore - onHandAfter;
-            var least = moved.Sold - moved.Received - moved.MaybeReceived;
-            var most = moved.Sold + moved.MaybeSold - moved.Received;
+            // Stock is received while preparing, before the first reading; during the run only sales move on-hand.
+            var least = moved.Sold;
+            var most = moved.Sold + moved.MaybeSold;
             invariants.Check(Invariants.AcknowledgedChangesVisible, gone >= least,
-                () => $"{key}: on-hand went {onHandBefore} -> {onHandAfter} ({gone} gone) but {moved.Sold} sold and {moved.Received} received were acknowledged: an acknowledged sale is missing");
+                () => $"{key}: on-hand went {onHandBefore} -> {onHandAfter} ({gone} gone) but {moved.Sold} sold were acknowledged: an acknowledged sale is missing");
             invariants.Check(Invariants.NoUnitOversold, gone <= most && (final?.Reserved ?? 0) <= onHandAfter,
                 () => gone > most
-                    ? $"{key}: {gone} units left on-hand but only {moved.Sold} sales were acknowledged ({moved.MaybeSold} uncertain) against {moved.Received} received"
+                    ? $"{key}: {gone} units left on-hand but only {moved.Sold} sales were acknowledged ({moved.MaybeSold} uncertain)"
                     : $"{key}: {final!.Reserved} reserved with {onHandAfter} on hand");
         }
     }
@@ -118,7 +115,5 @@ public sealed class StockAccounting(Invariants invariants)
     {
         public int Sold { get; set; }
         public int MaybeSold { get; set; }
-        public int Received { get; set; }
-        public int MaybeReceived { get; set; }
     }
 }

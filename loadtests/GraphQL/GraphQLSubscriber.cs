@@ -35,8 +35,6 @@ public sealed class GraphQLSubscriber : IAsyncDisposable
     /// <summary>Why the socket ended, once it has: a close status and description, or the transport error.</summary>
     public string? ClosedBecause { get; private set; }
 
-    public bool IsOpen => _socket.State == WebSocketState.Open && ClosedBecause is null;
-
     /// <summary>
     /// Opens the socket and completes the <c>connection_init</c> / <c>connection_ack</c> handshake. When
     /// <paramref name="localAddress"/> is given the socket leaves from that address: load from one
@@ -96,9 +94,6 @@ public sealed class GraphQLSubscriber : IAsyncDisposable
         }
         return Send(new { id, type = "subscribe", payload = new { query, variables } }, cancellationToken);
     }
-
-    public Task Complete(string id, CancellationToken cancellationToken) =>
-        _subscriptions.TryRemove(id, out _) ? Send(new { id, type = "complete" }, cancellationToken) : Task.CompletedTask;
 
     private async Task ReceiveLoop()
     {

@@ -23,6 +23,4 @@ public static class Payload
 
     public static long Long(this JsonElement element, string property) =>
         element.Get(property) is { ValueKind: JsonValueKind.Number } value ? value.GetInt64() : 0;
-
-    public static bool IsNull(this JsonElement element) => element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined;
 }

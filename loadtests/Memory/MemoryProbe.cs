@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing;
 using Omni.Carts;
 using Omni.LoadTests.GraphQL;
 using Omni.LoadTests.Report;
@@ -50,7 +51,6 @@ public static class MemoryProbe
                         await output.WriteLineAsync($"  {opened:N0} carts opened");
                     }
                 });
-            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
             var after = await silo.Read(cancellationToken);
             results.Add(MemoryResult.Of("idle active cart grain (opened, durable, no lines) on the silo", carts, before, after));
         }
@@ -86,7 +86,6 @@ public static class MemoryProbe
                         await first.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
                     });
                 await output.WriteLineAsync($"  {subscriptions:N0} subscriptions live");
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
                 var after = await api.Read(cancellationToken);
                 results.Add(MemoryResult.Of("open myCartUpdated subscription (a WebSocket each) on the API node", subscriptions, before, after));
             }
@@ -132,7 +131,7 @@ public static class MemoryProbe
                 $"| {r.Item} | {r.Count:N0} | **{r.HeapBytesPerItem:N0} B** | {r.WorkingSetBytesPerItem:N0} B | {Mb(r.Before.HeapBytes)} -> {Mb(r.After.HeapBytes)} | {Mb(r.Before.WorkingSetBytes)} -> {Mb(r.After.WorkingSetBytes)} | {(r.Before.GcInduced && r.After.GcInduced ? "yes" : "no: " + (r.After.Note ?? r.Before.Note))} |"));
         }
         md.AppendLine();
-        md.AppendLine("GC heap: `dotnet_gc_last_collection_heap_size_bytes` summed over generations, read after a full blocking GC. Working set: /proc/<pid>/status VmRSS (else `dotnet_process_memory_working_set_bytes`).");
+        md.AppendLine("GC heap: the runtime's own heap size (GCHeapStats) right after a full blocking GC this probe induces. Working set: /proc/<pid>/status VmRSS (else `dotnet_process_memory_working_set_bytes`).");
         foreach (var note in report.Notes)
         {
             md.AppendLine($"- {note}");
@@ -157,9 +156,10 @@ public static class MemoryProbe
     {
         public async Task<MemorySample> Read(CancellationToken cancellationToken)
         {
-            var (induced, note) = pid is { } id ? await InduceFullGc(id, cancellationToken) : (false, $"no pid for the {name}: pass --{(name == "silo" ? "silo" : "api")}-pid");
+            var (heapAfterGc, note) = pid is { } id ? await InduceFullGc(id, cancellationToken) : (null, $"no pid for the {name}: pass --{(name == "silo" ? "silo" : "api")}-pid");
             var text = metrics is null ? "" : await http.GetStringAsync(metrics, cancellationToken);
-            var heap = (long)Prometheus.Sum(text, "dotnet_gc_last_collection_heap_size_bytes");
+            var heap = heapAfterGc ?? (long)Prometheus.Sum(text, "dotnet_gc_last_collection_heap_size_bytes");
+            var induced = heapAfterGc is not null;
             var rss = pid is { } p && Rss(p) is { } bytes ? bytes : (long)Prometheus.Sum(text, "dotnet_process_memory_working_set_bytes");
             return new MemorySample(heap, rss, induced, note);
         }
@@ -174,10 +174,11 @@ public static class MemoryProbe
         }
 
         /// <summary>
-        /// Asks the runtime of <paramref name="processId"/> for a full blocking GC: an EventPipe session
-        /// with the GCHeapCollect keyword (0x800000) makes it collect, as dotnet-gcdump does.
+        /// Asks the runtime of <paramref name="processId"/> for a full blocking GC (an EventPipe session
+        /// with the GCHeapCollect keyword, 0x800000, as dotnet-gcdump does) and returns the heap size the
+        /// runtime reports right after it (the GCHeapStats event that follows the gen-2 GC's end).
         /// </summary>
-        private static async Task<(bool Induced, string? Note)> InduceFullGc(int processId, CancellationToken cancellationToken)
+        private static async Task<(long? HeapBytes, string? Note)> InduceFullGc(int processId, CancellationToken cancellationToken)
         {
             try
             {
@@ -186,17 +187,31 @@ public static class MemoryProbe
                 using var session = client.StartEventPipeSession(
                     [new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GcKeyword | GcHeapCollectKeyword)],
                     requestRundown: false, circularBufferMB: 64);
-                var drain = Task.Run(() => session.EventStream.CopyTo(Stream.Null), CancellationToken.None);
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-                session.Stop();
-                await drain.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
-                // The metrics exporter reads the last collection's numbers: give it a moment to see this one.
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-                return (true, null);
+                using var source = new EventPipeEventSource(session.EventStream);
+                var heap = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var fullGcEnded = false;
+                source.Clr.GCStop += e => fullGcEnded |= e.Depth == 2;
+                source.Clr.GCHeapStats += e =>
+                {
+                    if (fullGcEnded)
+                    {
+                        heap.TrySetResult(e.TotalHeapSize);
+                    }
+                };
+                var processing = Task.Run(source.Process, CancellationToken.None);
+                try
+                {
+                    return (await heap.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken), null);
+                }
+                finally
+                {
+                    session.Stop();
+                    await processing.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+                }
             }
             catch (Exception e) when (e is ServerNotAvailableException or UnsupportedCommandException or IOException or TimeoutException or UnauthorizedAccessException)
             {
-                return (false, $"could not induce a GC in pid {processId}: {e.Message}");
+                return (null, $"could not induce a GC in pid {processId}: {e.Message}");
             }
         }
     }

@@ -7,6 +7,9 @@ namespace Omni.LoadTests.Runner;
 /// <summary>Names failures by kind, so a report says "http-503: 12, timeout: 3" rather than "15 errors".</summary>
 public static class ErrorKinds
 {
+    /// <summary>A measured step still running when the drain time after the run ran out.</summary>
+    public const string Abandoned = "abandoned";
+
     public static string Of(Exception exception) => exception switch
     {
         GraphQLException graphql => $"graphql:{graphql.Code}",

@@ -46,6 +46,8 @@ public sealed class LoadRunner(LoadProfile profile, TimeProvider time, TextWrite
             if (await Task.WhenAny(work, noMoreStarts) != work
                 && await Task.WhenAny(work, Task.Delay(DrainTimeout, time, CancellationToken.None)) != work)
             {
+                // No more arrivals either: an open run's backlog is counted below, not handed out.
+                await stopping.CancelAsync();
                 await abort.CancelAsync();
             }
             await work;
@@ -223,6 +225,9 @@ public sealed class LoadRunner(LoadProfile profile, TimeProvider time, TextWrite
             }
             catch (OperationCanceledException) when (abort.IsCancellationRequested)
             {
+                // Still unanswered when the drain time ran out: an error, so a backlog never
+                // drops out of the figures as if it had not happened.
+                step.Fail("step", ErrorKinds.Abandoned);
             }
             catch (Exception e)
             {
@@ -244,9 +249,13 @@ public sealed class LoadRunner(LoadProfile profile, TimeProvider time, TextWrite
             }
         }
 
+        /// <summary>
+        /// What rates are divided by: up to the last measured step's end, but no further than the
+        /// measured duration, so a slow straggler finishing during the drain does not dilute them.
+        /// </summary>
         public TimeSpan MeasuredElapsed()
         {
-            var end = Interlocked.Read(ref _lastMeasuredEnd);
+            var end = Math.Min(Interlocked.Read(ref _lastMeasuredEnd), MeasureEnd);
             return end > MeasureStart ? time.GetElapsedTime(MeasureStart, end) : TimeSpan.Zero;
         }
 

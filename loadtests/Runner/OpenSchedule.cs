@@ -23,10 +23,7 @@ public sealed class OpenSchedule
         }
         _start = startTimestamp;
         _ticksPerArrival = timestampFrequency / ratePerSecond;
-        Rate = ratePerSecond;
     }
-
-    public double Rate { get; }
 
     /// <summary>When arrival <paramref name="arrival"/> (0-based) should start.</summary>
     public long IntendedStart(long arrival)

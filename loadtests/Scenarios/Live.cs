@@ -32,8 +32,6 @@ public sealed class Live : IScenario
 
     public string Description => "app subscribers on myCartUpdated while the web session changes their carts (addCartLine, setCartLineQuantity, removeCartLine)";
 
-    public int Subscribers => _customers.Length;
-
     public async Task Prepare(ScenarioContext context, int users, CancellationToken cancellationToken)
     {
         _context = context;

@@ -85,11 +85,12 @@ public sealed class LoadRunnerTests
         var steps = 0;
         var users = Users(3, step =>
         {
-            if (Interlocked.Increment(ref steps) >= 20)
+            var n = Interlocked.Increment(ref steps);
+            if (n >= 20)
             {
                 step.StopRun();
             }
-            if (steps % 5 == 0)
+            if (n % 5 == 0)
             {
                 throw new InvalidOperationException("a scenario bug");
             }
@@ -101,6 +102,29 @@ public sealed class LoadRunnerTests
 
         Assert.InRange(steps, 20, 22);
         Assert.True(measured.Operations["step"].Errors["InvalidOperationException"] >= 4);
+    }
+
+    [Fact]
+    public async Task Steps_still_unanswered_when_the_drain_time_runs_out_are_errors_and_no_backlog_is_dispatched()
+    {
+        var started = 0;
+        var users = Users(2, step =>
+        {
+            Interlocked.Increment(ref started);
+            return step.Measure("hang", async ct =>
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+                return "never";
+            });
+        });
+        // 1,000 arrivals a second for 0.2 s on 2 users that never answer: 2 run, the rest queue.
+        var profile = new LoadProfile(LoadModel.Open, 2, 1_000, TimeSpan.FromMilliseconds(200), null, TimeSpan.Zero, 1, TimeSpan.Zero);
+        var runner = new LoadRunner(profile, TimeProvider.System, null) { DrainTimeout = TimeSpan.FromMilliseconds(100) };
+
+        var measured = await runner.Run("drain", users, CancellationToken.None);
+
+        Assert.Equal(2, started);
+        Assert.Equal(2, measured.Operations["step"].Errors[ErrorKinds.Abandoned]);
     }
 
     private static LoadRunner Runner(LoadModel model, int users, long count, double rate = 0) =>
