@@ -9,7 +9,7 @@ public sealed class RateLimitSettings
 {
     /// <summary>Steady requests a second per client; 0 switches the limit off.</summary>
     public int PermitsPerSecond { get; set; } = 500;
-    /// <summary>How far above the steady rate a client may burst.</summary>
+    /// <summary>The most requests a client may make at once after a quiet spell: the token bucket's size (at least <see cref="PermitsPerSecond"/>).</summary>
     public int Burst { get; set; } = 1000;
 }
 

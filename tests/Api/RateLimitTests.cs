@@ -14,8 +14,8 @@ public sealed class RateLimitTests(OmniApiFixture omni)
         await using var node = HostProcess.Api(omni.ConnectionString, new Dictionary<string, string>
         {
             ["Omni__Auth__DevTokens"] = "true",
-            ["Omni__RateLimit__PermitsPerSecond"] = "5",
-            ["Omni__RateLimit__Burst"] = "5",
+            ["Omni__RateLimit__PermitsPerSecond"] = "1",
+            ["Omni__RateLimit__Burst"] = "1",
         });
         await node.WaitReady(TimeSpan.FromSeconds(120));
         using var http = new HttpClient { BaseAddress = node.BaseAddress };
@@ -26,7 +26,9 @@ public sealed class RateLimitTests(OmniApiFixture omni)
         var refused = flood.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
         var other = await signedIn.Send("{ stores { id } }", token: token);
 
-        Assert.InRange(refused.Count, 30, 40);
+        // One request a second with a bucket of one: however slowly the 40 arrive (within 20 s), most are refused, and the first is served.
+        Assert.True(refused.Count >= 20, $"{refused.Count} of 40 refused");
+        Assert.Contains(flood, r => r.IsSuccessStatusCode);
         Assert.Equal("1", refused[0].Headers.RetryAfter?.ToString());
         var body = await refused[0].Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("RATE_LIMITED", body.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());

@@ -24,10 +24,13 @@ public sealed class LiveFeedTests
         await first.WaitFor(1);
         await second.WaitFor(1);
         a.Dispose();
+        feed.Registrations["k"].Publish(new FakeState("k", 2));
+        await second.WaitForVersion(2); // the registration still serves the one who stayed
 
         Assert.Equal(1, feed.Registered);
         Assert.Equal(1, feed.RegisteredKeys);
         Assert.False(feed.Registrations["k"].Removed.Task.IsCompleted);
+        Assert.Equal([1], first.Versions);
         b.Dispose();
         await feed.Registrations["k"].Removed.Task.WaitAsync(Deadline);
         Assert.Equal(0, feed.RegisteredKeys);
@@ -115,7 +118,10 @@ public sealed class LiveFeedTests
     private sealed class FakeFeed(int buffer) : LiveFeed<FakeState>(Options.Create(new LiveOptions { SubscriberBuffer = buffer }), NullLogger.Instance)
     {
         public ConcurrentDictionary<string, FakeRegistration> Registrations { get; } = new();
-        public int Registered => Registrations.Count;
+        private int _registered;
+
+        /// <summary>How many times the feed registered with a grain (any key).</summary>
+        public int Registered => Volatile.Read(ref _registered);
         public long CurrentVersion { get; set; }
         public bool FailRegistration { get; init; }
 
@@ -126,6 +132,7 @@ public sealed class LiveFeedTests
         protected override IFeedRegistration Register(string key, Action<FakeState> publish)
         {
             var registration = new FakeRegistration(publish, FailRegistration);
+            Interlocked.Increment(ref _registered);
             Registrations[key] = registration;
             return registration;
         }
