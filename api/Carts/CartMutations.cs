@@ -2,9 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using Omni.Api.Auth;
 using Omni.Api.Schema;
-using Omni.Api.Sessions;
 using Omni.Carts;
-using Omni.Sessions;
 
 namespace Omni.Api.Carts;
 
@@ -47,48 +45,46 @@ public static class CartMutations
             .Argument<NonNullGraphType<IdGraphType>>("idempotencyKey")
             .ResolveAsync(async c =>
             {
-                if (await CartQueries.Find(c, c.GuidArgument("cartId")) is not { } cart)
+                if (c.GuidArgument("cartId") is not { } cartId)
                 {
                     return new CheckoutResult(null, null, [NoCart(c)]);
                 }
-                return await c.Grains().GetGrain<ICartGrain>(cart.Id).Checkout(c.GetArgument<string>("idempotencyKey"), null);
+                var result = await c.Grains().GetGrain<ICartGrain>(cartId).Checkout(c.GetArgument<string>("idempotencyKey"), null, Actor(c));
+                return result.Denied ? throw Refused(c) : result;
             });
     }
 
     /// <summary>
-    /// The common path of a cart change: the cart must exist and be the caller's to change; a
-    /// session, when named, must be the caller's too and lends the change its channel.
+    /// The common path of a cart change: one call to the cart grain, which checks that the cart
+    /// (and the session, when named) is the caller's and takes the session's channel itself.
     /// </summary>
     private static async Task<CartResult> Change(IResolveFieldContext c, Func<ICartGrain, ChangeContext, Task<CartResult>> change)
     {
-        var sessionId = c.GetArgument<string?>("sessionId");
-        var cartTask = CartQueries.Find(c, c.GuidArgument("cartId"));
-        var sessionTask = sessionId is null ? Task.FromResult<SessionView?>(null) : SessionQueries.Find(c, sessionId);
-        try
-        {
-            await Task.WhenAll(cartTask, sessionTask);
-        }
-        catch (Exception)
-        {
-            // Both reads run at once; their failures are raised below, cart first.
-        }
-        if (await cartTask is not { } cart)
+        if (c.GuidArgument("cartId") is not { } cartId)
         {
             return CartResult.Fail(null, NoCart(c));
         }
-        Channel? channel = null;
-        if (sessionId is not null)
+        var sessionId = c.GetArgument<string?>("sessionId");
+        if (sessionId is { Length: 0 or > Limits.MaxIdLength })
         {
-            if (await sessionTask is not { } session)
-            {
-                return CartResult.Fail(cart, UserError.NotFound("sessionId", $"no session '{sessionId}'"));
-            }
-            channel = session.Channel;
-            c.Grains().GetGrain<ISessionGrain>(sessionId).Touch().Ignore();
+            return CartResult.Fail(null, UserError.NotFound("sessionId", $"no session '{sessionId}'"));
         }
-        var expectedVersion = c.GetArgument<int?>("expectedVersion");
-        return await change(c.Grains().GetGrain<ICartGrain>(cart.Id), new ChangeContext(channel, expectedVersion));
+        var context = new ChangeContext(null, c.GetArgument<int?>("expectedVersion"), sessionId, Actor(c));
+        var result = await change(c.Grains().GetGrain<ICartGrain>(cartId), context);
+        return result.Denied ? throw Refused(c) : result;
     }
+
+    /// <summary>The caller as the cart grain checks it: a customer, ops, or anonymous.</summary>
+    private static Actor Actor(IResolveFieldContext c) =>
+        c.Caller() switch
+        {
+            { IsOps: true } => new Actor(null, Ops: true),
+            { Role: Role.CUSTOMER, CustomerId: { } customerId } => new Actor(customerId),
+            _ => Omni.Carts.Actor.Anonymous,
+        };
+
+    private static GraphQL.ExecutionError Refused(IResolveFieldContext c) =>
+        c.Caller().IsAuthenticated ? Refusals.NotAllowed() : Refusals.NotAuthenticated();
 
     private static UserError NoCart(IResolveFieldContext c) =>
         UserError.NotFound("cartId", $"no cart '{c.GetArgument<string>("cartId")}'");

@@ -53,11 +53,16 @@ public static class InventoryMutations
             .ResolveAsync(async c => await OnHold(c, (inventory, id) => inventory.Release(id)));
 
         mutation.Field<NonNullGraphType<StockPayloadType>>("commitReservation")
-            .Description("Turns a reservation into a sale: on-hand goes down by its quantity. Staff of that store (holds taken at a till only) or ops.")
+            .Description("Turns a till's reservation into a sale: on-hand goes down by its quantity. Staff of that store or ops; a cart's hold is sold only by its order (CONFLICT).")
             .Argument<NonNullGraphType<IdGraphType>>("storeId")
             .Argument<NonNullGraphType<IdGraphType>>("sku")
             .Argument<NonNullGraphType<IdGraphType>>("reservationId")
-            .ResolveAsync(async c => await OnHold(c, (inventory, id) => inventory.Commit(id)));
+            .ResolveAsync(async c => await OnHold(c, (inventory, id) =>
+            {
+                // Through the API only a till's hold can be sold, by that till: a cart's hold is sold by its order.
+                var till = PosOwnerPrefix + c.GetArgument<string>("storeId");
+                return inventory.Commit(id, owner: till, by: till);
+            }));
 
         mutation.Field<NonNullGraphType<StockPayloadType>>("recordSale")
             .Description("A walk-in sale at the till, without a prior reservation. Staff of that store or ops.")

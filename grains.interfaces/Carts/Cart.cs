@@ -60,19 +60,42 @@ public sealed record CartView(
     public decimal Subtotal => Lines.Sum(l => l.LineTotal);
 }
 
-/// <summary>The outcome of a cart change: the cart after it, or why it was refused (and the cart unchanged).</summary>
+/// <summary>
+/// The outcome of a cart change: the cart after it, or why it was refused (and the cart
+/// unchanged). <see cref="Denied"/>: the caller may not use this cart (or the session it named);
+/// nothing about it is returned.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Omni.Carts.CartResult")]
 public sealed record CartResult(
     [property: Id(0)] CartView? Cart,
-    [property: Id(1)] IReadOnlyList<UserError> Errors)
+    [property: Id(1)] IReadOnlyList<UserError> Errors,
+    [property: Id(2)] bool Denied = false)
 {
-    public bool Succeeded => Errors.Count == 0;
+    public bool Succeeded => Errors.Count == 0 && !Denied;
     public static CartResult Ok(CartView cart) => new(cart, []);
     public static CartResult Fail(CartView? cart, UserError error) => new(cart, [error]);
+    public static CartResult Refused { get; } = new(null, [], Denied: true);
 }
 
-/// <summary>Who is changing the cart and what they last saw.</summary>
+/// <summary>
+/// Who is calling, as the API's token said: a customer, ops, or neither (anonymous). The grain
+/// checks ownership itself, so the API need not read the cart first.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Omni.Carts.Actor")]
+public sealed record Actor(
+    [property: Id(0)] string? CustomerId,
+    [property: Id(1)] bool Ops = false)
+{
+    public static Actor Anonymous { get; } = new(CustomerId: null);
+}
+
+/// <summary>
+/// Who is changing the cart and what they last saw. <see cref="SessionId"/>, when named, must be
+/// the actor's and lends the change its channel. A null <see cref="Actor"/> is the cluster itself.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Omni.Carts.ChangeContext")]
 public sealed record ChangeContext(
     [property: Id(0)] Channel? Channel = null,
-    [property: Id(1)] long? ExpectedVersion = null);
+    [property: Id(1)] long? ExpectedVersion = null,
+    [property: Id(2)] string? SessionId = null,
+    [property: Id(3)] Actor? Actor = null);

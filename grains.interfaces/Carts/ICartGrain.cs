@@ -35,9 +35,17 @@ public interface ICartGrain : IGrainWithGuidKey
     [Alias("Absorb")]
     Task<CartResult> Absorb(Guid from, IReadOnlyList<CartLine> lines, Channel? channel);
 
-    /// <summary>Turns the cart's holds into an order; a retry with the same key returns the same order.</summary>
+    /// <summary>
+    /// Turns the cart's holds into an order; a retry with the same key returns the same order.
+    /// The checkout is recorded before the order is placed; while its outcome is in doubt the cart
+    /// resolves it before anything else, so one cart never places two orders.
+    /// </summary>
     [Alias("Checkout")]
-    Task<CheckoutResult> Checkout(string idempotencyKey, Channel? channel);
+    Task<CheckoutResult> Checkout(string idempotencyKey, Channel? channel, Actor? actor = null);
+
+    /// <summary>The order of a checkout in doubt has settled (its saga finished after a crash): record the outcome.</summary>
+    [Alias("ResolveCheckout")]
+    Task ResolveCheckout();
 
     /// <summary>Shows lapsed holds now (a timer does this at the earliest hold's end) and returns the cart.</summary>
     [Alias("RefreshHolds")]
@@ -61,7 +69,8 @@ public interface ICartObserver : IGrainObserver
 public sealed record CheckoutResult(
     [property: Id(0)] OrderView? Order,
     [property: Id(1)] CartView? Cart,
-    [property: Id(2)] IReadOnlyList<UserError> Errors)
+    [property: Id(2)] IReadOnlyList<UserError> Errors,
+    [property: Id(3)] bool Denied = false)
 {
-    public bool Succeeded => Errors.Count == 0;
+    public bool Succeeded => Errors.Count == 0 && !Denied;
 }

@@ -36,9 +36,13 @@ public interface IInventoryGrain : IGrainWithStringKey
     [Alias("Release")]
     Task<StockResult> Release(string reservationId);
 
-    /// <summary>Turns a hold into a sale: on-hand goes down by its quantity.</summary>
+    /// <summary>
+    /// Turns a hold into a sale: on-hand goes down by its quantity. <paramref name="owner"/>, when
+    /// given, must be the hold's owner; <paramref name="by"/> names the sale. A retry by the same
+    /// sale returns the first outcome; a hold already committed for another sale is CONFLICT.
+    /// </summary>
     [Alias("Commit")]
-    Task<StockResult> Commit(string reservationId);
+    Task<StockResult> Commit(string reservationId, string? owner = null, string? by = null);
 
     /// <summary>A walk-in sale without a prior hold.</summary>
     [Alias("RecordSale")]

@@ -16,6 +16,12 @@ public sealed record SessionResult(
     [property: Id(0)] SessionView? Session,
     [property: Id(1)] IReadOnlyList<UserError> Errors);
 
+/// <summary>What a cart change needs of the session it came through: no cart, so no call to the customer.</summary>
+[GenerateSerializer, Immutable, Alias("Omni.Sessions.SessionTag")]
+public sealed record SessionTag(
+    [property: Id(0)] Channel Channel,
+    [property: Id(1)] string? CustomerId);
+
 /// <summary>One device session (key: session id).</summary>
 [Alias("Omni.Sessions.ISessionGrain")]
 public interface ISessionGrain : IGrainWithStringKey
@@ -33,4 +39,8 @@ public interface ISessionGrain : IGrainWithStringKey
 
     [Alias("Touch")]
     Task Touch();
+
+    /// <summary>The session's channel and customer, for a change made through it (marks it seen); null if it was never started.</summary>
+    [Alias("Use")]
+    Task<SessionTag?> Use();
 }

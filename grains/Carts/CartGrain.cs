@@ -5,64 +5,88 @@ using Omni.Catalog;
 using Omni.Customers;
 using Omni.Hosting;
 using Omni.Inventory;
+using Omni.Journal;
 using Omni.Orders;
+using Omni.Sessions;
 using Omni.Stores;
 using Orleans.Utilities;
 
 namespace Omni.Carts;
 
 /// <summary>
-/// One cart. Each line holds its stock at its location (a reservation owned by the cart) until
-/// <c>reservedUntil</c>, renewed by activity. Calls are handled one at a time, so versions are
-/// assigned in order; every change is written before it returns and then published.
+/// One cart: the Orleans shell around <see cref="CartLedger"/>. It takes each line's hold from
+/// the inventory grain of its location (owned by the cart, until <c>reservedUntil</c>, renewed
+/// by activity), records what changed as one commit in the journal (group-committed with other
+/// grains' commits by the silo's <see cref="JournalCommitter"/>), and publishes the new state.
+/// Calls are handled one at a time, so versions are assigned in order; nothing is acknowledged
+/// before its commit is durable.
 /// </summary>
 public sealed partial class CartGrain(
-    [PersistentState("cart")] IPersistentState<CartState> state,
+    JournalCommitter committer,
+    LegacyGrainState legacy,
+    StoreDirectoryCache stores,
     [FromKeyedServices(GrainsHostingExtensions.ClockKey)] TimeProvider clock,
     IOptions<CartOptions> options,
+    IOptions<JournalOptions> journalOptions,
     ILogger<CartGrain> logger) : Grain, ICartGrain
 {
     private readonly ObserverManager<ICartObserver> _observers = new(TimeSpan.FromMinutes(1), logger);
+    private CartLedger _ledger = null!;
+    private StreamJournal<CartCommit, CartSnapshot> _journal = null!;
+    private bool _broken;
     private IGrainTimer? _lapseTimer;
     private DateTimeOffset? _lapseTimerDue;
 
-    private CartState Cart => state.State;
     private Guid Id => this.GetPrimaryKey();
-    private string Owner => $"cart:{Id:N}";
     private TimeSpan HoldFor => options.Value.HoldFor;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _journal = new(committer, $"cart/{Id:N}", journalOptions.Value.SnapshotEvery);
+        var (snapshot, commits) = await _journal.Load(cancellationToken);
+        _ledger = snapshot is null ? new CartLedger(Id) : CartLedger.FromSnapshot(Id, snapshot);
+        foreach (var commit in commits)
+        {
+            _ledger.Apply(commit);
+        }
+        if (_journal.Version == 0 && await legacy.Read<CartStateV1>("cart", this.GetGrainId()) is { Opened: true } old)
+        {
+            _ledger = CartLedger.FromSnapshot(Id, old.ToSnapshot());
+            await _journal.Adopt(_ledger.Version, _ledger.ToSnapshot(), cancellationToken);
+        }
         ScheduleLapseCheck();
-        return Task.CompletedTask;
     }
 
-    public Task<CartView?> Get() => Task.FromResult(Cart.Opened ? View() : null);
+    public Task<CartView?> Get() => Task.FromResult(_ledger.Opened ? _ledger.View() : null);
 
     public async Task<CartView> Open(string? customerId, Channel? channel)
     {
-        if (!Cart.Opened)
-        {
-            Cart.Opened = true;
-            Cart.CustomerId = customerId;
-            Cart.Currency = options.Value.Currency;
-            await Commit(channel);
-        }
-        return View();
+        ThrowIfBroken();
+        _ledger.Open(customerId, options.Value.Currency);
+        await Commit(channel);
+        return _ledger.View();
     }
 
     public async Task<CartResult> AddLine(string sku, int quantity, Fulfillment fulfillment, ChangeContext context)
     {
-        if (Guard(context) is { } refused)
+        // The reads this change needs go out together, before anything waits.
+        var session = LookUp(context);
+        var product = CatalogRules.IsValidSku(sku) ? GrainFactory.GetGrain<IProductGrain>(sku).Get() : Task.FromResult<Product?>(null);
+        var (refused, channel) = await Admit(context, session);
+        if (refused is not null)
         {
             return refused;
         }
-        if (quantity is < 1 or > Limits.MaxUnitsPerLine)
+        var existing = _ledger.LineFor(sku, fulfillment.Kind, fulfillment.StoreId);
+        if (_ledger.CheckQuantity(quantity, newLine: existing is null) is { } badQuantity)
         {
-            return Fail(UserError.InvalidArgument("quantity", $"quantity must be between 1 and {Limits.MaxUnitsPerLine}, not {quantity}"));
+            return Fail(badQuantity);
         }
-        var product = CatalogRules.IsValidSku(sku) ? await GrainFactory.GetGrain<IProductGrain>(sku).Get() : null;
-        if (product is null)
+        if (existing is not null && existing.Quantity + quantity > Limits.MaxUnitsPerLine)
+        {
+            return Fail(UserError.InvalidArgument("quantity", $"a line holds at most {Limits.MaxUnitsPerLine} units; this one has {existing.Quantity}"));
+        }
+        if (await product is not { } found)
         {
             return Fail(UserError.NotFound("sku", $"no product '{sku}'"));
         }
@@ -71,40 +95,17 @@ public sealed partial class CartGrain(
             return Fail(badFulfillment);
         }
 
-        var existing = Cart.Lines.FindIndex(l => l.Sku == sku && l.Fulfillment == fulfillment.Kind
-            && (fulfillment.Kind == FulfillmentKind.SHIP || l.StoreId == fulfillment.StoreId));
-        if (existing >= 0)
+        var (held, error) = existing is null
+            ? await Hold(_ledger.NewLineId(), found, quantity, fulfillment)
+            : await Rehold(existing, existing.Quantity + quantity);
+        if (held is null)
         {
-            var line = Cart.Lines[existing];
-            var total = line.Quantity + quantity;
-            if (total > Limits.MaxUnitsPerLine)
-            {
-                return Fail(UserError.InvalidArgument("quantity", $"a line holds at most {Limits.MaxUnitsPerLine} units; this one has {line.Quantity}"));
-            }
-            var (held, error) = await Rehold(line, total);
-            if (held is null)
-            {
-                return Fail(error!);
-            }
-            Cart.Lines[existing] = held;
+            return Fail(error!);
         }
-        else
-        {
-            if (Cart.Lines.Count >= Limits.MaxLinesPerCart)
-            {
-                return Fail(UserError.InvalidArgument("sku", $"a cart holds at most {Limits.MaxLinesPerCart} lines"));
-            }
-            var lineId = $"L{++Cart.NextLine}";
-            var (held, error) = await Hold(lineId, product, quantity, fulfillment);
-            if (held is null)
-            {
-                return Fail(error!);
-            }
-            Cart.Lines.Add(held);
-        }
+        _ledger.Put(held);
         await RenewHolds();
-        await Commit(context.Channel);
-        return CartResult.Ok(View());
+        await Commit(channel);
+        return CartResult.Ok(_ledger.View());
     }
 
     public async Task<CartResult> SetLineQuantity(string lineId, int quantity, ChangeContext context)
@@ -113,55 +114,56 @@ public sealed partial class CartGrain(
         {
             return await RemoveLine(lineId, context);
         }
-        if (Guard(context) is { } refused)
+        var (refused, channel) = await Admit(context, LookUp(context));
+        if (refused is not null)
         {
             return refused;
         }
-        var index = Cart.Lines.FindIndex(l => l.Id == lineId);
-        if (index < 0)
+        if (_ledger.Line(lineId) is not { } line)
         {
             return Fail(UserError.NotFound("lineId", $"no line '{lineId}' in this cart"));
         }
-        if (quantity is < 0 or > Limits.MaxUnitsPerLine)
+        if (_ledger.CheckQuantity(quantity, newLine: false) is { } badQuantity)
         {
-            return Fail(UserError.InvalidArgument("quantity", $"quantity must be between 0 and {Limits.MaxUnitsPerLine}, not {quantity}"));
+            return Fail(badQuantity);
         }
-        var (held, error) = await Rehold(Cart.Lines[index], quantity);
+        var (held, error) = await Rehold(line, quantity);
         if (held is null)
         {
             return Fail(error!);
         }
-        Cart.Lines[index] = held;
+        _ledger.Put(held);
         await RenewHolds();
-        await Commit(context.Channel);
-        return CartResult.Ok(View());
+        await Commit(channel);
+        return CartResult.Ok(_ledger.View());
     }
 
     public async Task<CartResult> RemoveLine(string lineId, ChangeContext context)
     {
-        if (Guard(context) is { } refused)
+        var (refused, channel) = await Admit(context, LookUp(context));
+        if (refused is not null)
         {
             return refused;
         }
-        var line = Cart.Lines.Find(l => l.Id == lineId);
-        if (line is null)
+        if (_ledger.Line(lineId) is not { } line)
         {
             return Fail(UserError.NotFound("lineId", $"no line '{lineId}' in this cart"));
         }
         await Release(line);
-        Cart.Lines.Remove(line);
+        _ledger.Remove(lineId);
         await RenewHolds();
-        await Commit(context.Channel);
-        return CartResult.Ok(View());
+        await Commit(channel);
+        return CartResult.Ok(_ledger.View());
     }
 
     public async Task<CartResult> MergeInto(Guid target, Channel? channel)
     {
-        if (Cart.MergedInto == target)
+        if (_ledger.MergedInto == target)
         {
-            return CartResult.Ok(View());
+            return CartResult.Ok(_ledger.View());
         }
-        if (Guard(new ChangeContext(channel)) is { } refused)
+        var (refused, _) = await Admit(new ChangeContext(channel), null);
+        if (refused is not null)
         {
             return refused;
         }
@@ -169,48 +171,49 @@ public sealed partial class CartGrain(
         {
             return Fail(UserError.InvalidArgument("target", "a cart cannot merge into itself"));
         }
-        MarkLapsedHolds();
-        var result = await GrainFactory.GetGrain<ICartGrain>(target).Absorb(Id, [.. Cart.Lines], channel);
-        if (result.Cart is null)
+        if (_ledger.MarkLapsed(clock.GetUtcNow()))
         {
+            await Commit(channel);
+        }
+        var result = await GrainFactory.GetGrain<ICartGrain>(target).Absorb(Id, [.. _ledger.Lines], channel);
+        if (!Absorbed(result))
+        {
+            // The target refused (checked out, merged, gone): this cart keeps its lines and holds.
             return result;
         }
-        // The lines and their holds now belong to the target; this cart is closed, pointing there.
-        Cart.Lines.Clear();
-        Cart.MergedInto = target;
+        _ledger.MergeAway(target);
         await Commit(channel);
         return result;
     }
 
     public async Task<CartResult> Absorb(Guid from, IReadOnlyList<CartLine> lines, Channel? channel)
     {
-        if (Cart.AbsorbedFrom.Contains(from))
+        if (_ledger.HasAbsorbed(from))
         {
-            return CartResult.Ok(View());
+            return CartResult.Ok(_ledger.View());
         }
-        if (Guard(new ChangeContext(channel)) is { } refused)
+        var (refused, _) = await Admit(new ChangeContext(channel), null);
+        if (refused is not null)
         {
             return refused;
         }
         var warnings = new List<UserError>();
-        MarkLapsedHolds();
+        _ledger.MarkLapsed(clock.GetUtcNow());
         foreach (var incoming in lines)
         {
-            var index = Cart.Lines.FindIndex(l => l.Sku == incoming.Sku && l.Fulfillment == incoming.Fulfillment
-                && (incoming.Fulfillment == FulfillmentKind.SHIP || l.StoreId == incoming.StoreId));
-            if (index < 0)
+            var line = _ledger.LineFor(incoming.Sku, incoming.Fulfillment, incoming.StoreId);
+            if (line is null)
             {
-                if (Cart.Lines.Count >= Limits.MaxLinesPerCart)
+                if (_ledger.CheckQuantity(incoming.Quantity, newLine: true) is not null)
                 {
                     await Release(incoming);
                     warnings.Add(UserError.InvalidArgument("sku", $"{incoming.Sku} was not merged: a cart holds at most {Limits.MaxLinesPerCart} lines"));
                     continue;
                 }
-                var lineId = $"L{++Cart.NextLine}";
-                CartLine? moved = incoming with { Id = lineId };
-                if (incoming.ReservationId is null)
+                CartLine? moved = incoming with { Id = _ledger.NewLineId() };
+                if (!_ledger.IsHeld(incoming, clock.GetUtcNow()))
                 {
-                    (moved, var warning) = await HoldWhatIsThere(incoming with { Id = lineId }, incoming.Quantity);
+                    (moved, var warning) = await HoldWhatIsThere(incoming with { Id = _ledger.NewLineId(), ReservationId = null }, incoming.Quantity);
                     if (warning is not null)
                     {
                         warnings.Add(warning);
@@ -218,13 +221,12 @@ public sealed partial class CartGrain(
                 }
                 if (moved is not null)
                 {
-                    Cart.Lines.Add(moved);
+                    _ledger.Put(moved);
                 }
                 continue;
             }
 
             // Same SKU and fulfillment: quantities add up, as far as stock allows.
-            var line = Cart.Lines[index];
             var wanted = Math.Min(Limits.MaxUnitsPerLine, line.Quantity + incoming.Quantity);
             await Release(incoming);
             var (grown, shortfall) = await HoldWhatIsThere(line, wanted);
@@ -234,101 +236,121 @@ public sealed partial class CartGrain(
             }
             if (grown is null)
             {
-                Cart.Lines.RemoveAt(index);
+                _ledger.Remove(line.Id);
             }
             else
             {
-                Cart.Lines[index] = grown;
+                _ledger.Put(grown);
             }
         }
-        Cart.AbsorbedFrom.Add(from);
+        _ledger.Absorb(from);
         await RenewHolds();
         await Commit(channel);
-        return new CartResult(View(), warnings);
+        return new CartResult(_ledger.View(), warnings);
     }
 
-    public async Task<CheckoutResult> Checkout(string idempotencyKey, Channel? channel)
+    public async Task<CheckoutResult> Checkout(string idempotencyKey, Channel? channel, Actor? actor = null)
     {
+        ThrowIfBroken();
         if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > Limits.MaxIdLength)
         {
             return CheckoutFail(UserError.InvalidArgument("idempotencyKey", $"idempotencyKey must be 1 to {Limits.MaxIdLength} characters"));
         }
-        if (Cart.Checkouts.TryGetValue(idempotencyKey, out var known))
+        if (!_ledger.Opened)
         {
-            // A retry, possibly after a crash between placing the order and closing the cart.
-            return await FinishCheckout(known, idempotencyKey, channel);
+            return CheckoutFail(UserError.NotFound("cartId", $"no cart {Id}"));
         }
-        if (Guard(new ChangeContext(channel)) is { } refused)
+        if (!_ledger.MayBeUsedBy(actor))
         {
-            return new CheckoutResult(null, refused.Cart, refused.Errors);
+            return new CheckoutResult(null, null, [], Denied: true);
         }
-        if (Cart.Lines.Count == 0)
+        if (await ResolveCheckoutInDoubt(channel) is { } resolved && resolved.Key == idempotencyKey)
+        {
+            return resolved.Result;
+        }
+        if (_ledger.TryGetCheckout(idempotencyKey, out var orderId))
+        {
+            // A retry of a checkout that went through: the same order, and the customer told again.
+            await TellCustomer(orderId);
+            return new CheckoutResult(await GrainFactory.GetGrain<IOrderGrain>(orderId).Get(), _ledger.View(), []);
+        }
+        if (_ledger.Refusal(null) is { } refusal)
+        {
+            RepairCustomer();
+            return CheckoutFail(refusal);
+        }
+        if (_ledger.Lines.Count == 0)
         {
             return CheckoutFail(UserError.InvalidArgument("cartId", "the cart is empty"));
         }
 
         // Lines whose hold lapsed are held again first; if one cannot be, the checkout fails
         // and every hold it took is released (the cart keeps the holds it already had).
-        MarkLapsedHolds();
-        var taken = new List<CartLine>();
-        var lines = new List<CartLine>(Cart.Lines.Count);
-        foreach (var line in Cart.Lines)
+        var now = clock.GetUtcNow();
+        var reheld = new List<CartLine>();
+        foreach (var line in _ledger.Lines.Where(l => !_ledger.IsHeld(l, now)).ToList())
         {
-            if (line.ReservationId is not null)
-            {
-                lines.Add(line);
-                continue;
-            }
-            var (held, error) = await Rehold(line, line.Quantity);
+            var (held, error) = await Rehold(line with { ReservationId = null }, line.Quantity);
             if (held is null)
             {
-                foreach (var t in taken)
+                foreach (var taken in reheld)
                 {
-                    await Release(t);
+                    await Release(taken);
                 }
                 return CheckoutFail(error!);
             }
-            taken.Add(held);
-            lines.Add(held);
+            reheld.Add(held);
+        }
+        foreach (var held in reheld)
+        {
+            _ledger.Put(held);
         }
 
-        var orderId = Guid.NewGuid();
-        Cart.Lines = lines;
-        Cart.Checkouts[idempotencyKey] = orderId;
-        await state.WriteStateAsync();
-        return await FinishCheckout(orderId, idempotencyKey, channel);
+        // Durable before the order exists: from here the checkout is in doubt until settled.
+        _ledger.StartCheckout(idempotencyKey, Guid.NewGuid());
+        await Commit(channel);
+        return (await ResolveCheckoutInDoubt(channel))?.Result
+            ?? throw new InvalidOperationException("a checkout that was just started is in doubt");
     }
 
-    private async Task<CheckoutResult> FinishCheckout(Guid orderId, string idempotencyKey, Channel? channel)
+    public async Task ResolveCheckout()
     {
-        var order = GrainFactory.GetGrain<IOrderGrain>(orderId);
-        var placed = await order.Place(Id, Cart.CustomerId,
-            [.. Cart.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.Fulfillment, l.StoreId!, l.UnitPrice, l.ReservationId!))],
-            Cart.Currency);
-        if (!placed.Succeeded)
+        ThrowIfBroken();
+        await ResolveCheckoutInDoubt(null);
+    }
+
+    /// <summary>
+    /// Settles a checkout in doubt: asks its order (placing it, if the crash came before it was
+    /// asked; the order is idempotent by its id) and records the outcome. Returns null when no
+    /// checkout was in doubt.
+    /// </summary>
+    private async Task<(string Key, CheckoutResult Result)?> ResolveCheckoutInDoubt(Channel? channel)
+    {
+        if (_ledger.CheckoutInDoubt is not var (key, orderId))
         {
-            // The order undid itself and released every hold it was given: hold the lines again
-            // where stock allows, and let this key be tried again.
-            Cart.Checkouts.Remove(idempotencyKey);
-            for (var i = 0; i < Cart.Lines.Count; i++)
-            {
-                var unheld = Cart.Lines[i] with { ReservationId = null };
-                Cart.Lines[i] = (await Rehold(unheld, unheld.Quantity)).Line ?? unheld;
-            }
+            return null;
+        }
+        var placed = await GrainFactory.GetGrain<IOrderGrain>(orderId).Place(Id, _ledger.CustomerId,
+            [.. _ledger.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.Fulfillment, l.StoreId!, l.UnitPrice, l.ReservationId!))],
+            _ledger.Currency);
+        if (placed.Order is { Status: not OrderStatus.CANCELLED })
+        {
+            _ledger.CompleteCheckout(key, orderId);
             await Commit(channel);
-            return new CheckoutResult(placed.Order, View(), placed.Errors);
+            await TellCustomer(orderId);
+            return (key, new CheckoutResult(placed.Order, _ledger.View(), []));
         }
-        if (!Cart.CheckedOut)
+
+        // The order undid itself and released every hold it was given: hold the lines again
+        // where stock allows, and let this key be tried again.
+        _ledger.FailCheckout(key, orderId);
+        foreach (var line in _ledger.Lines.ToList())
         {
-            Cart.CheckedOut = true;
-            Cart.OrderId = orderId;
-            await Commit(channel);
+            var unheld = line with { ReservationId = null };
+            _ledger.Put((await Rehold(unheld, unheld.Quantity)).Line ?? unheld);
         }
-        if (Cart.CustomerId is { } customer)
-        {
-            await GrainFactory.GetGrain<ICustomerGrain>(customer).CheckedOut(Id, orderId);
-        }
-        return new CheckoutResult(placed.Order, View(), []);
+        await Commit(channel);
+        return (key, new CheckoutResult(placed.Order, _ledger.View(), placed.Errors));
     }
 
     public Task Subscribe(ICartObserver observer)
@@ -343,37 +365,133 @@ public sealed partial class CartGrain(
         return Task.CompletedTask;
     }
 
+    // ------------------------------------------------------------------ who may change it
+
+    private Task<SessionTag?>? LookUp(ChangeContext context) =>
+        context.SessionId is { } sessionId ? GrainFactory.GetGrain<ISessionGrain>(sessionId).Use() : null;
+
+    /// <summary>
+    /// The common gate of a change: the cart exists and is the actor's; the session, when named,
+    /// exists and is the actor's too and lends its channel; a checkout in doubt is settled first;
+    /// the cart is still open and at the version the caller expects.
+    /// </summary>
+    private async Task<(CartResult? Refused, Channel? Channel)> Admit(ChangeContext context, Task<SessionTag?>? session)
+    {
+        ThrowIfBroken();
+        if (!_ledger.Opened)
+        {
+            return (CartResult.Fail(null, UserError.NotFound("cartId", $"no cart {Id}")), null);
+        }
+        if (!_ledger.MayBeUsedBy(context.Actor))
+        {
+            return (CartResult.Refused, null);
+        }
+        var channel = context.Channel;
+        if (session is not null)
+        {
+            if (await session is not { } tag)
+            {
+                return (Fail(UserError.NotFound("sessionId", $"no session '{context.SessionId}'")), null);
+            }
+            if (context.Actor is { Ops: false } actor && tag.CustomerId is not null && tag.CustomerId != actor.CustomerId)
+            {
+                return (CartResult.Refused, null);
+            }
+            channel = tag.Channel;
+        }
+        await ResolveCheckoutInDoubt(channel);
+        if (_ledger.Refusal(context.ExpectedVersion) is { } refusal)
+        {
+            RepairCustomer();
+            return (Fail(refusal), channel);
+        }
+        return (null, channel);
+    }
+
+    /// <summary>A merge went through unless the target refused it outright (warnings about stock are not refusals).</summary>
+    private static bool Absorbed(CartResult result) =>
+        !result.Denied && result.Cart is not null
+        && result.Errors.All(e => e.Code is ErrorCode.INSUFFICIENT_STOCK or ErrorCode.INVALID_ARGUMENT);
+
+    private async Task TellCustomer(Guid orderId)
+    {
+        if (_ledger.CustomerId is { } customer)
+        {
+            await GrainFactory.GetGrain<ICustomerGrain>(customer).CheckedOut(Id, orderId);
+        }
+    }
+
+    /// <summary>
+    /// A customer's cart that is checked out but still the customer's current one (the customer
+    /// was not told: a crash in between) tells the customer again, so the next read moves on.
+    /// </summary>
+    private void RepairCustomer()
+    {
+        if (_ledger is { CheckedOut: true, CustomerId: { } customer, OrderId: { } orderId })
+        {
+            GrainFactory.GetGrain<ICustomerGrain>(customer).CheckedOut(Id, orderId).Ignore();
+        }
+    }
+
     // ------------------------------------------------------------------ holds
 
-    /// <summary>Holds stock for a new line: at the pickup store, or at a location that ships online.</summary>
+    /// <summary>
+    /// Holds stock for a new line: at the pickup store, or at a location that ships online. With
+    /// priority allocation the first location is tried directly; the SKU's network view is read
+    /// only when it refuses.
+    /// </summary>
     private async Task<(CartLine? Line, UserError? Error)> Hold(string lineId, Product product, int quantity, Fulfillment fulfillment)
     {
-        var candidates = fulfillment.Kind == FulfillmentKind.PICKUP
-            ? [fulfillment.StoreId!]
-            : await ShippingLocations(product.Sku, quantity);
-        foreach (var storeId in candidates)
+        string? tried = null;
+        if (fulfillment.Kind == FulfillmentKind.PICKUP || options.Value.Allocation == AllocationStrategy.Priority)
         {
-            var reservationId = NextReservationId(lineId);
-            var result = await GrainFactory.Inventory(storeId, product.Sku).Reserve(reservationId, quantity, HoldFor, Owner);
-            if (result.Succeeded)
+            tried = fulfillment.Kind == FulfillmentKind.PICKUP ? fulfillment.StoreId! : (await stores.Shipping()).FirstOrDefault()?.Id;
+            if (tried is not null)
             {
-                return (new CartLine(lineId, product.Sku, quantity, fulfillment.Kind, storeId, reservationId,
-                    result.Reservation!.ExpiresAt, product.UnitPrice, product.Currency), null);
+                var (line, error) = await HoldAt(tried, lineId, product, quantity, fulfillment);
+                if (line is not null || error is not null)
+                {
+                    return (line, error);
+                }
+                if (fulfillment.Kind == FulfillmentKind.PICKUP)
+                {
+                    return (null, await NotEnough(product.Sku, quantity, fulfillment));
+                }
             }
-            if (result.Error!.Code != ErrorCode.INSUFFICIENT_STOCK)
+        }
+        foreach (var storeId in await ShippingLocations(product.Sku, quantity))
+        {
+            if (storeId == tried)
             {
-                return (null, result.Error);
+                continue;
+            }
+            var (line, error) = await HoldAt(storeId, lineId, product, quantity, fulfillment);
+            if (line is not null || error is not null)
+            {
+                return (line, error);
             }
         }
         return (null, await NotEnough(product.Sku, quantity, fulfillment));
     }
 
+    /// <summary>A hold at one location: the line, or an error other than "not enough here", or neither.</summary>
+    private async Task<(CartLine? Line, UserError? Error)> HoldAt(string storeId, string lineId, Product product, int quantity, Fulfillment fulfillment)
+    {
+        var result = await GrainFactory.Inventory(storeId, product.Sku).Reserve(_ledger.NewReservationId(lineId), quantity, HoldFor, _ledger.HoldOwner);
+        if (result.Succeeded)
+        {
+            return (new CartLine(lineId, product.Sku, quantity, fulfillment.Kind, storeId, result.Reservation!.Id,
+                result.Reservation.ExpiresAt, product.UnitPrice, product.Currency), null);
+        }
+        return result.Error!.Code == ErrorCode.INSUFFICIENT_STOCK ? (null, null) : (null, result.Error);
+    }
+
     /// <summary>Sets a line's hold to <paramref name="quantity"/>: grows or shrinks it, or holds again if it lapsed.</summary>
     private async Task<(CartLine? Line, UserError? Error)> Rehold(CartLine line, int quantity)
     {
-        if (line.ReservationId is { } reservationId && line.ReservedUntil > clock.GetUtcNow())
+        if (line.ReservationId is { } reservationId && _ledger.IsHeld(line, clock.GetUtcNow()))
         {
-            var operation = $"{reservationId}:q{quantity}:v{Cart.Version}";
+            var operation = $"{reservationId}:q{quantity}:v{_ledger.Version}";
             var result = await GrainFactory.Inventory(line.StoreId!, line.Sku).AdjustReservation(operation, reservationId, quantity, HoldFor);
             if (result.Succeeded)
             {
@@ -391,7 +509,8 @@ public sealed partial class CartGrain(
         }
         var product = new Product(line.Sku, "", line.UnitPrice, line.Currency);
         var fulfillment = line.Fulfillment == FulfillmentKind.PICKUP ? new Fulfillment(FulfillmentKind.PICKUP, line.StoreId) : Fulfillment.Ship;
-        return await Hold(line.Id, product, quantity, fulfillment);
+        var (held, error) = await Hold(line.Id, product, quantity, fulfillment);
+        return (held, error);
     }
 
     /// <summary>For a merge: the wanted quantity if stock allows, else what is available, with a warning.</summary>
@@ -403,7 +522,7 @@ public sealed partial class CartGrain(
             return (held, null);
         }
         var available = line.StoreId is null ? 0 : (await GrainFactory.Inventory(line.StoreId, line.Sku).GetStock()).Available
-            + (line.ReservationId is not null && line.ReservedUntil > clock.GetUtcNow() ? line.Quantity : 0);
+            + (_ledger.IsHeld(line, clock.GetUtcNow()) ? line.Quantity : 0);
         var partial = Math.Min(available, wanted);
         if (partial > 0 && (await Rehold(line, partial)).Line is { } some)
         {
@@ -418,7 +537,7 @@ public sealed partial class CartGrain(
         if (line.ReservationId is { } reservationId && line.StoreId is { } storeId)
         {
             var result = await GrainFactory.Inventory(storeId, line.Sku).Release(reservationId);
-            if (!result.Succeeded && result.Error!.Code is not (ErrorCode.NOT_FOUND or ErrorCode.CONFLICT))
+            if (!result.Succeeded && result.Error!.Code is not (ErrorCode.NOT_FOUND or ErrorCode.CONFLICT or ErrorCode.RESERVATION_EXPIRED))
             {
                 LogReleaseRefused(logger, Id, reservationId, result.Error.Message);
             }
@@ -429,57 +548,37 @@ public sealed partial class CartGrain(
     private async Task RenewHolds()
     {
         var now = clock.GetUtcNow();
-        for (var i = 0; i < Cart.Lines.Count; i++)
+        var due = _ledger.Lines.Where(l => _ledger.IsHeld(l, now) && l.ReservedUntil - now < HoldFor / 2).ToList();
+        var renewals = await Task.WhenAll(due.Select(line => GrainFactory.Inventory(line.StoreId!, line.Sku)
+            .AdjustReservation($"{line.ReservationId}:renew:v{_ledger.Version}", line.ReservationId!, line.Quantity, HoldFor)));
+        for (var i = 0; i < due.Count; i++)
         {
-            var line = Cart.Lines[i];
-            if (line.ReservationId is not null && line.ReservedUntil is { } until && until > now && until - now < HoldFor / 2)
+            if (renewals[i].Succeeded)
             {
-                var renewed = await GrainFactory.Inventory(line.StoreId!, line.Sku)
-                    .AdjustReservation($"{line.ReservationId}:renew:v{Cart.Version}", line.ReservationId, line.Quantity, HoldFor);
-                if (renewed.Succeeded)
-                {
-                    Cart.Lines[i] = line with { ReservedUntil = renewed.Reservation!.ExpiresAt };
-                }
+                _ledger.Put(due[i] with { ReservedUntil = renewals[i].Reservation!.ExpiresAt });
             }
         }
-    }
-
-    /// <summary>A lapsed hold shows on its line: no reservation id, <c>reservedUntil</c> in the past.</summary>
-    private bool MarkLapsedHolds()
-    {
-        var now = clock.GetUtcNow();
-        var changed = false;
-        for (var i = 0; i < Cart.Lines.Count; i++)
-        {
-            if (Cart.Lines[i] is { ReservationId: not null, ReservedUntil: { } until } line && until <= now)
-            {
-                Cart.Lines[i] = line with { ReservationId = null };
-                changed = true;
-            }
-        }
-        return changed;
     }
 
     private async Task<IReadOnlyList<string>> ShippingLocations(string sku, int quantity)
     {
-        var stores = await GrainFactory.GetGrain<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).List();
-        var shipping = stores.Where(s => s.ShipsOnline).ToDictionary(s => s.Id);
+        var shipping = (await stores.Shipping()).Select((s, rank) => (s.Id, rank)).ToDictionary(s => s.Id, s => s.rank);
         var availability = await GrainFactory.GetGrain<ISkuGrain>(sku).GetAvailability();
         var able = availability.Locations.Where(l => shipping.ContainsKey(l.StoreId) && l.Available >= quantity);
         var ordered = options.Value.Allocation == AllocationStrategy.MostAvailable
-            ? able.OrderByDescending(l => l.Available).ThenBy(l => shipping[l.StoreId].Priority)
-            : able.OrderBy(l => shipping[l.StoreId].Priority).ThenByDescending(l => l.Available);
+            ? able.OrderByDescending(l => l.Available).ThenBy(l => shipping[l.StoreId])
+            : able.OrderBy(l => shipping[l.StoreId]).ThenByDescending(l => l.Available);
         return [.. ordered.Select(l => l.StoreId)];
     }
 
     private async Task<UserError> NotEnough(string sku, int quantity, Fulfillment fulfillment)
     {
-        var directory = GrainFactory.GetGrain<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key);
         var view = GrainFactory.GetGrain<ISkuGrain>(sku);
-        var availability = await view.GetAvailability();
-        var here = fulfillment.StoreId is { } storeId ? await directory.Get(storeId) : null;
-        var origin = here ?? (await directory.List()).Where(s => s.ShipsOnline).OrderBy(s => s.Priority).FirstOrDefault();
+        var availabilityTask = view.GetAvailability();
+        var here = fulfillment.StoreId is { } storeId ? await stores.Get(storeId) : null;
+        var origin = here ?? (await stores.Shipping()).FirstOrDefault();
         var nearest = origin is null ? [] : await view.Nearest(origin.Latitude, origin.Longitude, quantity, 3);
+        var availability = await availabilityTask;
         var have = fulfillment.Kind == FulfillmentKind.PICKUP
             ? availability.Locations.FirstOrDefault(l => l.StoreId == fulfillment.StoreId)?.Available ?? 0
             : availability.OnlineAvailable;
@@ -500,7 +599,7 @@ public sealed partial class CartGrain(
         {
             return UserError.InvalidArgument("fulfillment.storeId", "PICKUP needs the store to pick up at");
         }
-        var store = await GrainFactory.GetGrain<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).Get(fulfillment.StoreId);
+        var store = await stores.Get(fulfillment.StoreId);
         return store switch
         {
             null => UserError.NotFound("fulfillment.storeId", $"no store '{fulfillment.StoreId}'"),
@@ -509,55 +608,53 @@ public sealed partial class CartGrain(
         };
     }
 
-    private string NextReservationId(string lineId) => $"c{Id:N}-{lineId}-{++Cart.NextHold}";
-
     // ------------------------------------------------------------------ state
 
-    private CartResult? Guard(ChangeContext context)
-    {
-        if (!Cart.Opened)
-        {
-            return CartResult.Fail(null, UserError.NotFound("cartId", $"no cart {Id}"));
-        }
-        if (Cart.CheckedOut)
-        {
-            return Fail(new UserError(ErrorCode.ALREADY_CHECKED_OUT, $"cart {Id} was checked out into order {Cart.OrderId}", "cartId"));
-        }
-        if (Cart.MergedInto is { } target)
-        {
-            return Fail(new UserError(ErrorCode.CONFLICT, $"cart {Id} was merged into cart {target}", "cartId"));
-        }
-        if (context.ExpectedVersion is { } expected && expected != Cart.Version)
-        {
-            return Fail(new UserError(ErrorCode.VERSION_CONFLICT, $"the cart is at version {Cart.Version}, not {expected}: reload it and try again", "expectedVersion"));
-        }
-        return null;
-    }
+    private CartResult Fail(UserError error) => CartResult.Fail(_ledger.View(), error);
 
-    private CartResult Fail(UserError error) => CartResult.Fail(View(), error);
+    private CheckoutResult CheckoutFail(UserError error) => new(null, _ledger.Opened ? _ledger.View() : null, [error]);
 
-    private CheckoutResult CheckoutFail(UserError error) => new(null, Cart.Opened ? View() : null, [error]);
-
-    /// <summary>Bumps the version, writes, then publishes: nothing is acknowledged before it is durable.</summary>
+    /// <summary>
+    /// Seals what changed into the next version, waits until the journal has it, then publishes:
+    /// nothing is acknowledged before it is durable. A failed write leaves memory ahead of the
+    /// journal, so this activation stops taking calls and the next one reloads the truth.
+    /// </summary>
     private async Task Commit(Channel? channel)
     {
-        MarkLapsedHolds();
-        Cart.Version++;
-        Cart.UpdatedAt = clock.GetUtcNow();
-        Cart.LastChangedBy = channel ?? Cart.LastChangedBy;
-        await state.WriteStateAsync();
-        var view = View();
+        var now = clock.GetUtcNow();
+        _ledger.MarkLapsed(now);
+        if (_ledger.TakeCommit(now, channel) is not { } commit)
+        {
+            return;
+        }
+        try
+        {
+            await _journal.Append(commit, _ledger.ToSnapshot);
+        }
+        catch (Exception e)
+        {
+            _broken = true;
+            DeactivateOnIdle();
+            LogCommitFailed(logger, e, Id, _ledger.Version);
+            throw new JournalUnavailableException($"cart {Id} could not store its change; retry", e);
+        }
+        var view = _ledger.View();
         await _observers.Notify(o => o.CartChanged(view));
         ScheduleLapseCheck();
     }
 
-    private CartView View() => new(Id, Cart.CustomerId, Cart.Version, [.. Cart.Lines], Cart.Currency, Cart.CheckedOut,
-        Cart.UpdatedAt, Cart.LastChangedBy, Cart.MergedInto, Cart.OrderId);
+    private void ThrowIfBroken()
+    {
+        if (_broken)
+        {
+            throw new JournalUnavailableException($"cart {Id} is reloading after a failed write; retry");
+        }
+    }
 
     /// <summary>A timer at the earliest hold's end shows the lapse on the line (and tells subscribers).</summary>
     private void ScheduleLapseCheck()
     {
-        var due = Cart.CheckedOut ? null : Cart.Lines.Where(l => l.ReservationId is not null).Min(l => l.ReservedUntil);
+        var due = _ledger.NextLapse;
         if (due is null || (_lapseTimer is not null && _lapseTimerDue == due))
         {
             return;
@@ -576,20 +673,24 @@ public sealed partial class CartGrain(
         _lapseTimer?.Dispose();
         _lapseTimer = null;
         _lapseTimerDue = null;
-        await RefreshLapses();
+        if (!_broken)
+        {
+            await RefreshLapses();
+        }
         ScheduleLapseCheck();
     }
 
     public async Task<CartView?> RefreshHolds()
     {
+        ThrowIfBroken();
         await RefreshLapses();
-        return Cart.Opened ? View() : null;
+        return _ledger.Opened ? _ledger.View() : null;
     }
 
     /// <summary>Records lapsed holds as a change of the cart, so subscribers hear of them.</summary>
     private async Task RefreshLapses()
     {
-        if (Cart.Opened && !Cart.CheckedOut && Cart.MergedInto is null && MarkLapsedHolds())
+        if (_ledger is { Opened: true, CheckedOut: false, MergedInto: null } && _ledger.MarkLapsed(clock.GetUtcNow()))
         {
             await Commit(null);
         }
@@ -597,25 +698,42 @@ public sealed partial class CartGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cart {CartId}: releasing hold {ReservationId} was refused: {Reason}")]
     private static partial void LogReleaseRefused(ILogger logger, Guid cartId, string reservationId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cart {CartId}: the commit of version {Version} was not stored; reloading")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, Guid cartId, long version);
 }
 
-[GenerateSerializer, Alias("Omni.Carts.CartState")]
-public sealed class CartState
+/// <summary>
+/// A cart as earlier versions stored it whole in Orleans' grain storage (state name "cart"),
+/// read once by <see cref="LegacyGrainState"/> when such a cart is first used after an upgrade.
+/// </summary>
+public sealed class CartStateV1
 {
-    [Id(0)] public bool Opened { get; set; }
-    [Id(1)] public string? CustomerId { get; set; }
-    [Id(2)] public long Version { get; set; }
-    [Id(3)] public List<CartLine> Lines { get; set; } = [];
-    [Id(4)] public string Currency { get; set; } = "EUR";
-    [Id(5)] public bool CheckedOut { get; set; }
-    [Id(6)] public DateTimeOffset UpdatedAt { get; set; }
-    [Id(7)] public Channel? LastChangedBy { get; set; }
-    [Id(8)] public Guid? MergedInto { get; set; }
-    [Id(9)] public Guid? OrderId { get; set; }
-    [Id(10)] public int NextLine { get; set; }
-    [Id(11)] public int NextHold { get; set; }
-    [Id(12)] public HashSet<Guid> AbsorbedFrom { get; set; } = [];
-    [Id(13)] public Dictionary<string, Guid> Checkouts { get; set; } = [];
+    public bool Opened { get; set; }
+    public string? CustomerId { get; set; }
+    public long Version { get; set; }
+    public List<CartLine> Lines { get; set; } = [];
+    public string Currency { get; set; } = "EUR";
+    public bool CheckedOut { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public Channel? LastChangedBy { get; set; }
+    public Guid? MergedInto { get; set; }
+    public Guid? OrderId { get; set; }
+    public int NextLine { get; set; }
+    public HashSet<Guid> AbsorbedFrom { get; set; } = [];
+    public Dictionary<string, Guid> Checkouts { get; set; } = [];
+
+    /// <summary>
+    /// A checkout recorded without the cart being marked checked out was in doubt; the order
+    /// decides it on the first call.
+    /// </summary>
+    public CartSnapshot ToSnapshot()
+    {
+        var inDoubt = CheckedOut ? null : Checkouts.Select(c => (KeyValuePair<string, Guid>?)c).FirstOrDefault();
+        var settled = Checkouts.Where(c => CheckedOut && c.Value == OrderId).ToDictionary(c => c.Key, c => c.Value);
+        return new CartSnapshot(Opened, CustomerId, Currency, Version, UpdatedAt, LastChangedBy, CheckedOut, OrderId, MergedInto,
+            NextLine, Lines, [.. AbsorbedFrom], settled, inDoubt?.Key, inDoubt?.Value);
+    }
 }
 
 public enum AllocationStrategy

@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Omni.Carts;
 using Omni.Inventory;
+using Omni.Journal;
+using Omni.Stores;
 using Omni.Orders;
 
 namespace Omni.Hosting;
@@ -18,7 +20,7 @@ public static class GrainsHostingExtensions
     /// <summary>
     /// The services the Omni grains need in a silo. <paramref name="omni"/> is the <c>Omni</c>
     /// configuration section; the grains' own options live beneath it. The silo must also
-    /// register an <see cref="Npgsql.NpgsqlDataSource"/> for the inventory journal.
+    /// register an <see cref="Npgsql.NpgsqlDataSource"/> for the inventory journal and the journal of carts, orders, sessions and customers.
     /// </summary>
     public static ISiloBuilder AddOmniGrains(this ISiloBuilder silo, IConfiguration omni)
     {
@@ -26,7 +28,11 @@ public static class GrainsHostingExtensions
         silo.Services.AddOptions<InventoryOptions>().Bind(omni.GetSection("Inventory"));
         silo.Services.AddOptions<CartOptions>().Bind(omni.GetSection("Carts"));
         silo.Services.AddOptions<OrderOptions>().Bind(omni.GetSection("Orders"));
+        silo.Services.AddOptions<JournalOptions>().Bind(omni.GetSection("Journal"));
         silo.Services.TryAddSingleton<InventoryStore>();
+        silo.Services.TryAddSingleton<JournalCommitter>();
+        silo.Services.TryAddSingleton<LegacyGrainState>();
+        silo.Services.TryAddSingleton<StoreDirectoryCache>();
         return silo;
     }
 }

@@ -26,7 +26,8 @@ public sealed record SafetyStockSet(DateTimeOffset At, string MovementId, int Sa
 public sealed record Reserved(DateTimeOffset At, string ReservationId, int Quantity, DateTimeOffset ExpiresAt, string? Owner) : InventoryEvent(At);
 public sealed record Adjusted(DateTimeOffset At, string OperationId, string ReservationId, int Quantity, DateTimeOffset ExpiresAt) : InventoryEvent(At);
 public sealed record Released(DateTimeOffset At, string ReservationId) : InventoryEvent(At);
-public sealed record Committed(DateTimeOffset At, string ReservationId) : InventoryEvent(At);
+/// <summary><c>By</c> names the sale (an order, a till); null in journals written before it was recorded.</summary>
+public sealed record Committed(DateTimeOffset At, string ReservationId, string? By = null) : InventoryEvent(At);
 public sealed record Sold(DateTimeOffset At, string SaleId, int Quantity) : InventoryEvent(At);
 public sealed record Returned(DateTimeOffset At, string ReturnId, int Quantity) : InventoryEvent(At);
 public sealed record HoldExpired(DateTimeOffset At, string ReservationId) : InventoryEvent(At);

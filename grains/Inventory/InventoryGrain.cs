@@ -96,8 +96,8 @@ public sealed partial class InventoryGrain(
     public Task<StockResult> Release(string reservationId) =>
         Change((l, now) => l.Release(reservationId, now));
 
-    public Task<StockResult> Commit(string reservationId) =>
-        Change((l, now) => l.Commit(reservationId, now));
+    public Task<StockResult> Commit(string reservationId, string? owner = null, string? by = null) =>
+        Change((l, now) => l.Commit(reservationId, now, owner, by));
 
     public Task<StockResult> RecordSale(string saleId, int quantity) =>
         Change((l, now) => l.RecordSale(saleId, quantity, now));

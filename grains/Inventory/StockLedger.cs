@@ -122,12 +122,22 @@ public sealed class StockLedger
                 : Refuse(Ended(reservationId));
         });
 
-    public StockResult Commit(string reservationId, DateTimeOffset now) =>
-        Operation("com", "reservationId", reservationId, "commit", now, () =>
+    /// <summary>
+    /// Turns a hold into a sale. <paramref name="owner"/>, when given, must be the hold's owner (a
+    /// hold is committed only for whoever took it); <paramref name="by"/> names the sale (an order,
+    /// a till). A retry by the same sale returns the first outcome; the same hold committed for
+    /// another sale is refused, never replayed, so two orders can never rest on one hold.
+    /// </summary>
+    public StockResult Commit(string reservationId, DateTimeOffset now, string? owner = null, string? by = null) =>
+        Operation("com", "reservationId", reservationId, CommitFingerprint(by), now, () =>
         {
             if (!_holds.TryGetValue(reservationId, out var hold))
             {
                 return Refuse(Ended(reservationId));
+            }
+            if (owner is not null && hold.Owner != owner)
+            {
+                return Refuse(new UserError(ErrorCode.CONFLICT, $"reservation {reservationId} belongs to another owner", "reservationId"));
             }
             if (hold.Quantity > OnHand)
             {
@@ -135,7 +145,7 @@ public sealed class StockLedger
                 return Refuse(new UserError(ErrorCode.INSUFFICIENT_STOCK,
                     $"only {OnHand} on hand, the reservation holds {hold.Quantity}", "reservationId"));
             }
-            return Emit(new Committed(now, reservationId));
+            return Emit(new Committed(now, reservationId, by));
         });
 
     /// <summary>Lets every hold whose time is up go back to available.</summary>
@@ -194,7 +204,7 @@ public sealed class StockLedger
             case Committed c:
                 reservation = RemoveHold(c.ReservationId);
                 OnHand -= reservation.Quantity;
-                applied = (Key("com", c.ReservationId), "commit");
+                applied = (Key("com", c.ReservationId), CommitFingerprint(c.By));
                 break;
             case Sold s:
                 OnHand -= s.Quantity;
@@ -271,7 +281,9 @@ public sealed class StockLedger
         {
             return first.Fingerprint == fingerprint
                 ? first.Result
-                : Refuse(new UserError(ErrorCode.CONFLICT, $"{field} '{id}' was already used for a different operation", field));
+                : Refuse(new UserError(ErrorCode.CONFLICT, kind == "com"
+                    ? $"reservation {id} was already committed for another sale"
+                    : $"{field} '{id}' was already used for a different operation", field));
         }
         ExpireDue(now);
         return decide();
@@ -375,6 +387,8 @@ public sealed class StockLedger
     }
 
     private static string Key(string kind, string id) => $"{kind}:{id}";
+
+    private static string CommitFingerprint(string? by) => by is null ? "commit" : $"commit:{by}";
 
     private sealed record AppliedOperation(string Fingerprint, StockResult Result, DateTimeOffset At);
 }

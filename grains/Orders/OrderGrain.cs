@@ -1,48 +1,66 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Omni.Carts;
 using Omni.Hosting;
 using Omni.Inventory;
+using Omni.Journal;
 using Orleans.Utilities;
 
 namespace Omni.Orders;
 
 /// <summary>
-/// One order and the checkout saga that places it. The order is written first, with the holds
-/// it needs (status Placing) and a reminder; then each hold is committed (idempotent by its
-/// reservation id). If a hold cannot be committed the order turns to Cancelling: committed
-/// units are returned, the rest released, and it ends CANCELLED. After a crash the reminder
-/// brings the order back and it carries on from where it was, so it always ends PLACED with
-/// every unit committed or CANCELLED with every hold released, never in between.
+/// One order and the checkout saga that places it: the Orleans shell around
+/// <see cref="OrderLedger"/>. The order is written first, with the holds it needs and a
+/// reminder; then every hold is committed at once (each bound to this order, so no other sale
+/// can ever use it); if one cannot be, committed units are returned and the rest released.
+/// After a crash the reminder brings the order back and it carries on from where it was, so it
+/// always ends PLACED with every unit committed or CANCELLED with every hold released, and then
+/// tells its cart.
 /// </summary>
 public sealed partial class OrderGrain(
-    [PersistentState("order")] IPersistentState<OrderState> state,
+    JournalCommitter committer,
+    LegacyGrainState legacy,
     [FromKeyedServices(GrainsHostingExtensions.ClockKey)] TimeProvider clock,
     IOptions<OrderOptions> options,
+    IOptions<JournalOptions> journalOptions,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {
     private const string SagaReminder = "saga";
     private readonly ObserverManager<IOrderObserver> _observers = new(TimeSpan.FromMinutes(1), logger);
+    private OrderLedger _ledger = null!;
+    private StreamJournal<OrderCommit, OrderSnapshot> _journal = null!;
+    private bool _broken;
 
-    private OrderState Order => state.State;
     private Guid Id => this.GetPrimaryKey();
 
-    public Task<OrderView?> Get() => Task.FromResult(Order.Step == SagaStep.None ? null : View());
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _journal = new(committer, $"order/{Id:N}", journalOptions.Value.SnapshotEvery);
+        var (snapshot, commits) = await _journal.Load(cancellationToken);
+        _ledger = snapshot is null ? new OrderLedger(Id) : OrderLedger.FromSnapshot(Id, snapshot);
+        foreach (var commit in commits)
+        {
+            _ledger.Apply(commit);
+        }
+        if (_journal.Version == 0 && await legacy.Read<OrderStateV1>("order", this.GetGrainId()) is { Step: not SagaStep.None } old)
+        {
+            _ledger = OrderLedger.FromSnapshot(Id, old.ToSnapshot());
+            await _journal.Adopt(_ledger.Version, _ledger.ToSnapshot(), cancellationToken);
+        }
+    }
+
+    public Task<OrderView?> Get() => Task.FromResult(_ledger.Exists ? _ledger.View() : null);
 
     public async Task<OrderResult> Place(Guid cartId, string? customerId, IReadOnlyList<OrderLine> lines, string currency)
     {
-        if (Order.Step == SagaStep.None)
+        ThrowIfBroken();
+        if (!_ledger.Exists)
         {
-            if (lines.Count == 0)
+            if (_ledger.Place(cartId, customerId, lines, currency, clock.GetUtcNow()) is { } invalid)
             {
-                return Result(UserError.InvalidArgument("lines", "an order needs at least one line"));
+                return new OrderResult(null, [invalid]);
             }
-            Order.CartId = cartId;
-            Order.CustomerId = customerId;
-            Order.Lines = [.. lines];
-            Order.Currency = currency;
-            Order.PlacedAt = clock.GetUtcNow();
-            Order.Step = SagaStep.Placing;
             await this.RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryPeriod, options.Value.SagaRetryPeriod);
             await Save();
         }
@@ -51,39 +69,29 @@ public sealed partial class OrderGrain(
 
     public async Task<OrderResult> Cancel()
     {
-        switch (Order.Step)
+        ThrowIfBroken();
+        var wasDone = _ledger.Step == SagaStep.Done;
+        if (_ledger.StartCancelling(null) is { } refused)
         {
-            case SagaStep.None:
-                return Result(UserError.NotFound("orderId", $"no order {Id}"));
-            case SagaStep.Done when Order.Status == OrderStatus.COMPLETED:
-                return Result(new UserError(ErrorCode.CONFLICT, "a completed order is returned, not cancelled", "orderId"));
-            case SagaStep.Done when Order.Status == OrderStatus.CANCELLED:
-                return new OrderResult(View(), []);
-            case SagaStep.Done:
-                Order.Step = SagaStep.Cancelling;
-                Order.CancelReason = null;
-                await this.RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryPeriod, options.Value.SagaRetryPeriod);
-                await Save();
-                break;
+            return new OrderResult(_ledger.Exists ? _ledger.View() : null, [refused]);
+        }
+        if (wasDone && _ledger.Step == SagaStep.Cancelling)
+        {
+            await this.RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryPeriod, options.Value.SagaRetryPeriod);
+            await Save();
         }
         return await Drive();
     }
 
     public async Task<OrderResult> Advance(OrderStatus status)
     {
-        var allowed = (Order.Step, Order.Status, status) switch
+        ThrowIfBroken();
+        if (_ledger.Advance(status) is { } refused)
         {
-            (SagaStep.Done, OrderStatus.PLACED, OrderStatus.READY_FOR_PICKUP) => true,
-            (SagaStep.Done, OrderStatus.PLACED or OrderStatus.READY_FOR_PICKUP, OrderStatus.COMPLETED) => true,
-            _ => false,
-        };
-        if (!allowed)
-        {
-            return Result(new UserError(ErrorCode.CONFLICT, $"an order that is {Order.Status} cannot become {status}", "status"));
+            return new OrderResult(_ledger.Exists ? _ledger.View() : null, [refused]);
         }
-        Order.Status = status;
         await Save();
-        return new OrderResult(View(), []);
+        return new OrderResult(_ledger.View(), []);
     }
 
     public Task Subscribe(IOrderObserver observer)
@@ -100,66 +108,68 @@ public sealed partial class OrderGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName == SagaReminder)
+        if (reminderName != SagaReminder || _broken)
         {
-            await Drive();
+            return;
+        }
+        var wasRunning = _ledger.Step is SagaStep.Placing or SagaStep.Cancelling;
+        await Drive();
+        if (wasRunning && _ledger.Step == SagaStep.Done)
+        {
+            // Finished after a crash: the cart that asked may still be waiting to hear.
+            GrainFactory.GetGrain<ICartGrain>(_ledger.CartId).ResolveCheckout().Ignore();
         }
     }
 
     /// <summary>Carries the saga as far as it goes; every step is idempotent, so re-running it after a crash is safe.</summary>
     private async Task<OrderResult> Drive()
     {
-        if (Order.Step == SagaStep.Placing)
+        if (_ledger.Step == SagaStep.Placing)
         {
-            for (var i = Order.Committed; i < Order.Lines.Count; i++)
+            var open = Enumerable.Range(0, _ledger.Lines.Count).Where(i => !_ledger.Committed.Contains(i)).ToList();
+            var results = await Task.WhenAll(open.Select(i =>
             {
-                var line = Order.Lines[i];
-                var committed = await GrainFactory.Inventory(line.StoreId, line.Sku).Commit(line.ReservationId);
-                if (!committed.Succeeded)
-                {
-                    Order.Step = SagaStep.Cancelling;
-                    Order.CancelReason = committed.Error!.Code == ErrorCode.INSUFFICIENT_STOCK
-                        ? committed.Error
-                        : new UserError(ErrorCode.INSUFFICIENT_STOCK, $"{line.Sku} at {line.StoreId} could not be sold: {committed.Error.Message}", "cartId");
-                    await Save();
-                    break;
-                }
-                Order.Committed = i + 1;
-                await state.WriteStateAsync();
-            }
-            if (Order.Step == SagaStep.Placing)
+                var line = _ledger.Lines[i];
+                return GrainFactory.Inventory(line.StoreId, line.Sku).Commit(line.ReservationId, by: _ledger.Sale);
+            }));
+            _ledger.RecordCommitted(open.Where((_, k) => results[k].Succeeded));
+            var refused = open.Select((i, k) => (Line: _ledger.Lines[i], Result: results[k])).FirstOrDefault(r => !r.Result.Succeeded);
+            if (refused.Result is { Error: { } error })
             {
-                Order.Step = SagaStep.Done;
-                Order.Status = OrderStatus.PLACED;
-                await Save();
-                await StopReminder();
+                _ledger.StartCancelling(error.Code == ErrorCode.INSUFFICIENT_STOCK
+                    ? error
+                    : new UserError(ErrorCode.INSUFFICIENT_STOCK, $"{refused.Line.Sku} at {refused.Line.StoreId} could not be sold: {error.Message}", "cartId"));
             }
+            else
+            {
+                _ledger.CompletePlacing();
+            }
+            await Save();
         }
 
-        if (Order.Step == SagaStep.Cancelling)
+        if (_ledger.Step == SagaStep.Cancelling)
         {
             // Committed units go back into stock where they were taken; the rest are released.
-            for (var i = 0; i < Order.Lines.Count; i++)
+            await Task.WhenAll(_ledger.Lines.Select(async (line, i) =>
             {
-                var line = Order.Lines[i];
                 var stock = GrainFactory.Inventory(line.StoreId, line.Sku);
-                var undone = i < Order.Committed
+                var undone = _ledger.Committed.Contains(i)
                     ? await stock.RecordReturn($"order-{Id:N}-{i}-back", line.Quantity)
                     : await stock.Release(line.ReservationId);
-                if (!undone.Succeeded && undone.Error!.Code is not (ErrorCode.NOT_FOUND or ErrorCode.CONFLICT))
+                if (!undone.Succeeded && undone.Error!.Code is not (ErrorCode.NOT_FOUND or ErrorCode.CONFLICT or ErrorCode.RESERVATION_EXPIRED))
                 {
                     LogUndoRefused(logger, Id, line.Sku, line.StoreId, undone.Error.Message);
                 }
-            }
-            Order.Step = SagaStep.Done;
-            Order.Status = OrderStatus.CANCELLED;
+            }));
+            _ledger.CompleteCancelling();
             await Save();
-            await StopReminder();
         }
 
-        return Order.CancelReason is { } reason && Order.Status == OrderStatus.CANCELLED && Order.Committed < Order.Lines.Count
-            ? new OrderResult(View(), [reason])
-            : new OrderResult(View(), []);
+        if (_ledger.Step == SagaStep.Done)
+        {
+            await StopReminder();
+        }
+        return new OrderResult(_ledger.Exists ? _ledger.View() : null, _ledger.Errors);
     }
 
     private async Task StopReminder()
@@ -170,25 +180,44 @@ public sealed partial class OrderGrain(
         }
     }
 
+    /// <summary>Writes what changed as the next version, then publishes once the saga is at rest.</summary>
     private async Task Save()
     {
-        Order.Version++;
-        await state.WriteStateAsync();
-        if (Order.Step == SagaStep.Done)
+        if (_ledger.TakeCommit(clock.GetUtcNow()) is not { } commit)
         {
-            var view = View();
+            return;
+        }
+        try
+        {
+            await _journal.Append(commit, _ledger.ToSnapshot);
+        }
+        catch (Exception e)
+        {
+            _broken = true;
+            DeactivateOnIdle();
+            LogCommitFailed(logger, e, Id, _ledger.Version);
+            throw new JournalUnavailableException($"order {Id} could not store its change; retry", e);
+        }
+        if (_ledger.Step == SagaStep.Done)
+        {
+            var view = _ledger.View();
             await _observers.Notify(o => o.OrderChanged(view));
         }
     }
 
-    private OrderResult Result(UserError error) => new(Order.Step == SagaStep.None ? null : View(), [error]);
-
-    private OrderView View() => new(Id, Order.CartId, Order.CustomerId,
-        Order.Step == SagaStep.Done ? Order.Status : Order.Step == SagaStep.Cancelling ? OrderStatus.CANCELLED : OrderStatus.PLACED,
-        [.. Order.Lines], Order.Currency, Order.PlacedAt, Order.Version);
+    private void ThrowIfBroken()
+    {
+        if (_broken)
+        {
+            throw new JournalUnavailableException($"order {Id} is reloading after a failed write; retry");
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId}: undoing {Sku} at {StoreId} was refused: {Reason}")]
     private static partial void LogUndoRefused(ILogger logger, Guid orderId, string sku, string storeId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId}: the commit of version {Version} was not stored; reloading")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, Guid orderId, long version);
 }
 
 [GenerateSerializer, Alias("Omni.Orders.SagaStep")]
@@ -200,20 +229,23 @@ public enum SagaStep
     Done,
 }
 
-[GenerateSerializer, Alias("Omni.Orders.OrderState")]
-public sealed class OrderState
+/// <summary>An order as earlier versions stored it whole in Orleans' grain storage (state name "order").</summary>
+public sealed class OrderStateV1
 {
-    [Id(0)] public SagaStep Step { get; set; }
-    [Id(1)] public OrderStatus Status { get; set; }
-    [Id(2)] public Guid CartId { get; set; }
-    [Id(3)] public string? CustomerId { get; set; }
-    [Id(4)] public List<OrderLine> Lines { get; set; } = [];
-    [Id(5)] public string Currency { get; set; } = "EUR";
-    [Id(6)] public DateTimeOffset PlacedAt { get; set; }
-    /// <summary>How many lines (in order) have had their hold committed.</summary>
-    [Id(7)] public int Committed { get; set; }
-    [Id(8)] public UserError? CancelReason { get; set; }
-    [Id(9)] public long Version { get; set; }
+    public SagaStep Step { get; set; }
+    public OrderStatus Status { get; set; }
+    public Guid CartId { get; set; }
+    public string? CustomerId { get; set; }
+    public List<OrderLine> Lines { get; set; } = [];
+    public string Currency { get; set; } = "EUR";
+    public DateTimeOffset PlacedAt { get; set; }
+    /// <summary>How many lines (in order) had their hold committed.</summary>
+    public int Committed { get; set; }
+    public UserError? CancelReason { get; set; }
+    public long Version { get; set; }
+
+    public OrderSnapshot ToSnapshot() =>
+        new(Step, Status, CartId, CustomerId, Lines, Currency, PlacedAt, [.. Enumerable.Range(0, Committed)], CancelReason, Version);
 }
 
 public sealed class OrderOptions

@@ -1,116 +1,159 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Omni.Carts;
 using Omni.Customers;
 using Omni.Hosting;
+using Omni.Journal;
 
 namespace Omni.Sessions;
 
 /// <summary>
-/// One device session. A signed-in session always shows its customer's current cart (asked of
-/// the customer, so a checkout or a merge on another device is followed without fan-out).
+/// One device session, journaled like every grain with state. A signed-in session always shows
+/// its customer's current cart (asked of the customer, so a checkout or a merge on another device
+/// is followed without fan-out); a cart change made through it asks only <see cref="Use"/>.
 /// </summary>
 public sealed class SessionGrain(
-    [PersistentState("session")] IPersistentState<SessionState> state,
-    [FromKeyedServices(GrainsHostingExtensions.ClockKey)] TimeProvider clock) : Grain, ISessionGrain
+    JournalCommitter committer,
+    LegacyGrainState legacy,
+    [FromKeyedServices(GrainsHostingExtensions.ClockKey)] TimeProvider clock,
+    IOptions<JournalOptions> journalOptions) : Grain, ISessionGrain
 {
     /// <summary>Last-seen is written at most this often; in between it lives in memory.</summary>
     private static readonly TimeSpan SeenWriteInterval = TimeSpan.FromMinutes(1);
 
-    private SessionState Session => state.State;
+    private SessionLedger _session = new();
+    private StreamJournal<IReadOnlyList<SessionEvent>, SessionSnapshot> _journal = null!;
 
-    public async Task<SessionView?> Get() => Session.Started ? await View() : null;
+    private string Id => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _journal = new(committer, $"session/{Id}", journalOptions.Value.SnapshotEvery);
+        var (snapshot, commits) = await _journal.Load(cancellationToken);
+        _session = snapshot is null ? new SessionLedger() : SessionLedger.FromSnapshot(snapshot);
+        foreach (var commit in commits)
+        {
+            _session.Apply(commit);
+        }
+        if (_journal.Version == 0 && await legacy.Read<SessionStateV1>("session", this.GetGrainId()) is { Started: true } old)
+        {
+            _session = SessionLedger.FromSnapshot(old.ToSnapshot());
+            await _journal.Adopt(1, _session.ToSnapshot(), cancellationToken);
+        }
+    }
+
+    public async Task<SessionView?> Get() => _session.Started ? await View() : null;
 
     public async Task<SessionView> Start(Channel channel, string? customerId)
     {
-        if (!Session.Started)
+        if (!_session.Started)
         {
-            var now = clock.GetUtcNow();
-            Session.Started = true;
-            Session.Channel = channel;
-            Session.StartedAt = now;
-            Session.LastSeenAt = now;
+            Guid cartId;
             if (customerId is not null)
             {
-                await JoinCustomer(customerId);
+                var customer = GrainFactory.GetGrain<ICustomerGrain>(customerId);
+                await customer.AddSession(Id);
+                cartId = (await customer.Get()).CartId;
             }
             else
             {
-                Session.CartId = Guid.NewGuid();
-                await GrainFactory.GetGrain<ICartGrain>(Session.CartId).Open(null, channel);
+                cartId = Guid.NewGuid();
+                await GrainFactory.GetGrain<ICartGrain>(cartId).Open(null, channel);
             }
-            await state.WriteStateAsync();
+            _session.Start(channel, customerId, cartId, clock.GetUtcNow());
+            await Commit();
         }
         return await View();
     }
 
     public async Task<SessionResult> AttachCustomer(string customerId)
     {
-        if (!Session.Started)
+        if (_session.CheckAttach(Id, customerId) is { } refused)
         {
-            return new SessionResult(null, [UserError.NotFound("sessionId", $"no session {this.GetPrimaryKeyString()}")]);
+            return new SessionResult(_session.Started ? await View() : null, [refused]);
         }
-        if (Session.CustomerId == customerId)
+        if (_session.CustomerId == customerId)
         {
             return new SessionResult(await View(), []);
         }
-        if (Session.CustomerId is not null)
-        {
-            return new SessionResult(await View(), [new UserError(ErrorCode.CONFLICT, "this session belongs to another customer", "sessionId")]);
-        }
 
-        var anonymousCart = Session.CartId;
-        var customer = await GrainFactory.GetGrain<ICustomerGrain>(customerId).Get();
+        var customer = GrainFactory.GetGrain<ICustomerGrain>(customerId);
+        var target = (await customer.Get()).CartId;
         IReadOnlyList<UserError> warnings = [];
-        if (anonymousCart != customer.CartId)
+        if (_session.CartId != target)
         {
-            var merged = await GrainFactory.GetGrain<ICartGrain>(anonymousCart).MergeInto(customer.CartId, Session.Channel);
-            if (merged.Cart is null || merged.Cart.Id != customer.CartId && merged.Errors.Count > 0)
+            var anonymous = GrainFactory.GetGrain<ICartGrain>(_session.CartId);
+            var merged = await anonymous.MergeInto(target, _session.Channel);
+            if (merged.Errors.FirstOrDefault(e => e.Code == ErrorCode.ALREADY_CHECKED_OUT) is not null && merged.Cart is { OrderId: { } orderId } done)
+            {
+                // The customer's cart was checked out but the customer never heard (a crash in
+                // between): let the customer move on to a new cart, and merge into that one.
+                target = (await customer.CheckedOut(done.Id, orderId)).CartId;
+                merged = await anonymous.MergeInto(target, _session.Channel);
+            }
+            if (merged.Cart is null || merged.Cart.Id != target)
             {
                 return new SessionResult(await View(), merged.Errors);
             }
             warnings = merged.Errors;
         }
-        await JoinCustomer(customerId);
-        Session.LastSeenAt = clock.GetUtcNow();
-        await state.WriteStateAsync();
+        await customer.AddSession(Id);
+        _session.Attach(customerId, target, clock.GetUtcNow());
+        await Commit();
         return new SessionResult(await View(), warnings);
     }
 
     public async Task Touch()
     {
-        var now = clock.GetUtcNow();
-        var write = now - Session.LastSeenAt > SeenWriteInterval;
-        Session.LastSeenAt = now;
-        if (write && Session.Started)
-        {
-            await state.WriteStateAsync();
-        }
+        _session.Seen(clock.GetUtcNow(), SeenWriteInterval);
+        await Commit();
     }
 
-    private async Task JoinCustomer(string customerId)
+    public async Task<SessionTag?> Use()
     {
-        var customer = GrainFactory.GetGrain<ICustomerGrain>(customerId);
-        await customer.AddSession(this.GetPrimaryKeyString());
-        Session.CustomerId = customerId;
-        Session.CartId = (await customer.Get()).CartId;
+        if (!_session.Started)
+        {
+            return null;
+        }
+        await Touch();
+        return new SessionTag(_session.Channel, _session.CustomerId);
+    }
+
+    private async Task Commit()
+    {
+        if (_session.TakeCommit() is { } commit)
+        {
+            try
+            {
+                await _journal.Append(commit, _session.ToSnapshot);
+            }
+            catch (Exception e)
+            {
+                // Memory is ahead of the journal: the next activation reloads the truth.
+                DeactivateOnIdle();
+                throw new JournalUnavailableException($"session {Id} could not store its change; retry", e);
+            }
+        }
     }
 
     private async Task<SessionView> View()
     {
-        var cartId = Session.CustomerId is { } customerId
+        var cartId = _session.CustomerId is { } customerId
             ? (await GrainFactory.GetGrain<ICustomerGrain>(customerId).Get()).CartId
-            : Session.CartId;
-        return new SessionView(this.GetPrimaryKeyString(), Session.Channel, Session.CustomerId, cartId, Session.StartedAt, Session.LastSeenAt);
+            : _session.CartId;
+        return new SessionView(Id, _session.Channel, _session.CustomerId, cartId, _session.StartedAt, _session.LastSeenAt);
     }
 }
 
-[GenerateSerializer, Alias("Omni.Sessions.SessionState")]
-public sealed class SessionState
+/// <summary>A session as earlier versions stored it whole in Orleans' grain storage (state name "session").</summary>
+public sealed class SessionStateV1
 {
-    [Id(0)] public bool Started { get; set; }
-    [Id(1)] public Channel Channel { get; set; }
-    [Id(2)] public string? CustomerId { get; set; }
-    [Id(3)] public Guid CartId { get; set; }
-    [Id(4)] public DateTimeOffset StartedAt { get; set; }
-    [Id(5)] public DateTimeOffset LastSeenAt { get; set; }
+    public bool Started { get; set; }
+    public Channel Channel { get; set; }
+    public string? CustomerId { get; set; }
+    public Guid CartId { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset LastSeenAt { get; set; }
+
+    public SessionSnapshot ToSnapshot() => new(Started, Channel, CustomerId, CartId, StartedAt, LastSeenAt);
 }

@@ -1,0 +1,359 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Omni.Journal;
+
+/// <summary>
+/// The silo's one writer of the journal (migration 0006): grains hand it a commit (stream,
+/// expected version, events) and wait; it writes everything queued in one PostgreSQL
+/// transaction and acknowledges each waiter only after COMMIT. Batches grow with load and
+/// need no timer: while <see cref="JournalOptions.Writers"/> writes are in flight, whatever
+/// arrives queues up and goes out together in the next one.
+/// <list type="bullet">
+/// <item>Each append is conditional on its stream's head, so a duplicate activation can never
+/// acknowledge; a refused stream gets <see cref="JournalConflictException"/> and the others in
+/// the batch are written all the same.</item>
+/// <item>A batch the database refuses for its data (one caller's bad input) is split and each
+/// commit written alone, so only the bad one fails.</item>
+/// <item>A batch whose outcome is unknown (the connection dropped) is sent again with the same
+/// write ids: a commit that did land is recognised as its own, none is written twice.</item>
+/// </list>
+/// Snapshots go through a writer of their own, beside the commits, never in their way.
+/// </summary>
+public sealed partial class JournalCommitter : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _db;
+    private readonly JournalOptions _options;
+    private readonly ILogger<JournalCommitter> _logger;
+    private readonly Channel<PendingCommit> _commits = Channel.CreateUnbounded<PendingCommit>(new() { SingleReader = false });
+    private readonly Channel<PendingSnapshot> _snapshots = Channel.CreateUnbounded<PendingSnapshot>(new() { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task[] _writers;
+    private readonly Task _snapshotWriter;
+
+    public JournalCommitter(NpgsqlDataSource db, IOptions<JournalOptions> options, ILogger<JournalCommitter> logger)
+    {
+        _db = db;
+        _options = options.Value;
+        _logger = logger;
+        _writers = [.. Enumerable.Range(0, Math.Max(1, _options.Writers)).Select(_ => Task.Run(WriteCommits))];
+        _snapshotWriter = Task.Run(WriteSnapshots);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="events"/> (a JSON document) to <paramref name="stream"/> as version
+    /// <paramref name="expectedVersion"/> + 1 and returns once it is durable.
+    /// </summary>
+    /// <exception cref="JournalConflictException">The stream is not at <paramref name="expectedVersion"/>: another writer got there first.</exception>
+    /// <exception cref="JournalUnavailableException">The database could not be reached or refused the commit; nothing is acknowledged.</exception>
+    public Task Append(string stream, long expectedVersion, string events)
+    {
+        if (events.Contains("\\u0000", StringComparison.Ordinal))
+        {
+            // PostgreSQL's jsonb cannot hold NUL; refusing it here keeps it out of everyone's batch.
+            return Task.FromException(new JournalUnavailableException($"a commit to {stream} holds a NUL character and cannot be stored"));
+        }
+        var pending = new PendingCommit(stream, expectedVersion, Guid.NewGuid(), events);
+        return _commits.Writer.TryWrite(pending)
+            ? pending.Done.Task
+            : Task.FromException(new JournalUnavailableException("the journal is shutting down"));
+    }
+
+    /// <summary>Queues a snapshot of <paramref name="stream"/> at <paramref name="version"/> (durable state only); never waited for.</summary>
+    public void Snapshot(string stream, long version, string state)
+    {
+        if (!state.Contains("\\u0000", StringComparison.Ordinal))
+        {
+            _snapshots.Writer.TryWrite(new PendingSnapshot(stream, version, state));
+        }
+    }
+
+    /// <summary>Writes a snapshot now and returns once it is durable (a stream's first state, brought over by an upgrade).</summary>
+    public async Task WriteSnapshot(string stream, long version, string state, CancellationToken cancellationToken = default)
+    {
+        await using var command = _db.CreateCommand("SELECT omni_journal_snapshot($1, $2, $3)");
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [stream] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [version] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [state], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>A stream's latest snapshot (if any) and the commits after it, in version order.</summary>
+    public async Task<StreamContents> Load(string stream, CancellationToken cancellationToken = default)
+    {
+        await using var batch = _db.CreateBatch();
+        batch.BatchCommands.Add(Command("SELECT version, state FROM omni_snapshot WHERE stream = $1", stream));
+        batch.BatchCommands.Add(Command(
+            "SELECT version, events FROM omni_commit WHERE stream = $1 AND version > " +
+            "coalesce((SELECT version FROM omni_snapshot WHERE stream = $1), 0) ORDER BY version", stream));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        (long Version, string State)? snapshot = null;
+        if (await reader.ReadAsync(cancellationToken))
+        {
+            snapshot = (reader.GetInt64(0), reader.GetString(1));
+        }
+        await reader.NextResultAsync(cancellationToken);
+        var commits = new List<(long Version, string Events)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            commits.Add((reader.GetInt64(0), reader.GetString(1)));
+        }
+        return new StreamContents(snapshot?.Version ?? 0, snapshot?.State, commits);
+    }
+
+    // ------------------------------------------------------------------ commits
+
+    private async Task WriteCommits()
+    {
+        var reader = _commits.Reader;
+        var batch = new List<PendingCommit>(_options.MaxBatch);
+        try
+        {
+            while (await reader.WaitToReadAsync(_stopping.Token))
+            {
+                while (batch.Count < _options.MaxBatch && reader.TryRead(out var next))
+                {
+                    batch.Add(next);
+                }
+                if (batch.Count > 0)
+                {
+                    await WriteBatch(batch);
+                    batch.Clear();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var left in batch)
+            {
+                left.Done.TrySetException(new JournalUnavailableException("the journal is shutting down"));
+            }
+        }
+    }
+
+    private async Task WriteBatch(List<PendingCommit> batch)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            bool[] accepted;
+            try
+            {
+                accepted = await Write(batch);
+            }
+            catch (Exception e) when (Ambiguous(e))
+            {
+                // The commit may or may not have happened: send the same write ids again.
+                LogRetrying(_logger, e, batch.Count);
+                accepted = await Write(batch);
+            }
+            for (var i = 0; i < batch.Count; i++)
+            {
+                Settle(batch[i], accepted[i]);
+            }
+        }
+        catch (PostgresException e) when (batch.Count > 1 && RefusedForData(e))
+        {
+            // One commit's data was refused: write each alone, so only that one fails.
+            foreach (var commit in batch)
+            {
+                try
+                {
+                    Settle(commit, (await Write([commit]))[0]);
+                }
+                catch (Exception alone)
+                {
+                    Fail(commit, alone);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var commit in batch)
+            {
+                Fail(commit, e);
+            }
+        }
+        JournalMetrics.BatchCommits.Record(batch.Count);
+        JournalMetrics.WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    private async Task<bool[]> Write(IReadOnlyList<PendingCommit> batch)
+    {
+        await using var command = _db.CreateCommand("SELECT omni_journal_append($1, $2, $3, $4)");
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(c => c.Stream)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. batch.Select(c => c.ExpectedVersion)] });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. batch.Select(c => c.WriteId)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]>
+        {
+            TypedValue = [.. batch.Select(c => c.Events)],
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+        });
+        return (bool[])(await command.ExecuteScalarAsync(_stopping.Token))!;
+    }
+
+    private static void Settle(PendingCommit commit, bool accepted)
+    {
+        if (accepted)
+        {
+            commit.Done.TrySetResult();
+        }
+        else
+        {
+            JournalMetrics.Conflicts.Add(1);
+            commit.Done.TrySetException(new JournalConflictException(
+                $"{commit.Stream} is no longer at version {commit.ExpectedVersion}: another activation wrote first"));
+        }
+    }
+
+    private void Fail(PendingCommit commit, Exception e)
+    {
+        LogCommitFailed(_logger, e, commit.Stream, commit.ExpectedVersion + 1);
+        commit.Done.TrySetException(new JournalUnavailableException($"the commit to {commit.Stream} was not stored; retry", e));
+    }
+
+    /// <summary>The connection broke or the server went away mid-call: the commit's fate is unknown.</summary>
+    private static bool Ambiguous(Exception e) =>
+        e is NpgsqlException { IsTransient: true } or NpgsqlException { InnerException: IOException or System.Net.Sockets.SocketException }
+        || e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "08006" or "08003" or "08000" };
+
+    /// <summary>Data exceptions (class 22) and integrity violations (class 23) come from what a commit holds.</summary>
+    private static bool RefusedForData(PostgresException e) => e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal);
+
+    // ------------------------------------------------------------------ snapshots
+
+    private async Task WriteSnapshots()
+    {
+        var reader = _snapshots.Reader;
+        var latest = new Dictionary<string, PendingSnapshot>(StringComparer.Ordinal);
+        try
+        {
+            while (await reader.WaitToReadAsync(_stopping.Token))
+            {
+                while (latest.Count < _options.MaxBatch && reader.TryRead(out var next))
+                {
+                    if (!latest.TryGetValue(next.Stream, out var known) || known.Version < next.Version)
+                    {
+                        latest[next.Stream] = next;
+                    }
+                }
+                try
+                {
+                    await using var command = _db.CreateCommand("SELECT omni_journal_snapshot($1, $2, $3)");
+                    command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. latest.Values.Select(s => s.Stream)] });
+                    command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. latest.Values.Select(s => s.Version)] });
+                    command.Parameters.Add(new NpgsqlParameter<string[]>
+                    {
+                        TypedValue = [.. latest.Values.Select(s => s.State)],
+                        NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+                    });
+                    await command.ExecuteNonQueryAsync(_stopping.Token);
+                }
+                catch (Exception e) when (!_stopping.IsCancellationRequested)
+                {
+                    // A missed snapshot only means a longer replay at the next activation.
+                    LogSnapshotFailed(_logger, e, latest.Count);
+                }
+                latest.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, string stream)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        return command;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _commits.Writer.TryComplete();
+        _snapshots.Writer.TryComplete();
+        try
+        {
+            await Task.WhenAll([.. _writers, _snapshotWriter]).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            await _stopping.CancelAsync();
+        }
+        _stopping.Dispose();
+    }
+
+    private sealed record PendingCommit(string Stream, long ExpectedVersion, Guid WriteId, string Events)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed record PendingSnapshot(string Stream, long Version, string State);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journal: a batch of {Count} commits lost its connection; sending it again with the same write ids")]
+    private static partial void LogRetrying(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Journal: the commit of {Stream} at version {Version} was not stored")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, string stream, long version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journal: {Count} snapshots were not written")]
+    private static partial void LogSnapshotFailed(ILogger logger, Exception exception, int count);
+}
+
+/// <summary>What <see cref="JournalCommitter.Load"/> found: the snapshot (0 and null when none) and the commits after it.</summary>
+public sealed record StreamContents(long SnapshotVersion, string? Snapshot, IReadOnlyList<(long Version, string Events)> Commits)
+{
+    public long Head => Commits.Count > 0 ? Commits[^1].Version : SnapshotVersion;
+}
+
+public sealed class JournalOptions
+{
+    /// <summary>Batches in flight at once per silo; more queue up for the next one.</summary>
+    public int Writers { get; set; } = 2;
+    /// <summary>The most commits one transaction carries.</summary>
+    public int MaxBatch { get; set; } = 512;
+    /// <summary>Commits between snapshots of a stream.</summary>
+    public int SnapshotEvery { get; set; } = 32;
+}
+
+/// <summary>Another activation of the same grain wrote first; this one must not acknowledge and reloads.</summary>
+[GenerateSerializer, Alias("Omni.Journal.JournalConflictException")]
+public sealed class JournalConflictException : Exception
+{
+    public JournalConflictException()
+    {
+    }
+
+    public JournalConflictException(string message) : base(message)
+    {
+    }
+
+    public JournalConflictException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The change was not stored; the same call may be retried.</summary>
+[GenerateSerializer, Alias("Omni.Journal.JournalUnavailableException")]
+public sealed class JournalUnavailableException : Exception
+{
+    public JournalUnavailableException()
+    {
+    }
+
+    public JournalUnavailableException(string message) : base(message)
+    {
+    }
+
+    public JournalUnavailableException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
