@@ -48,6 +48,11 @@ public sealed partial class OrderGrain(
             _ledger = OrderLedger.FromSnapshot(Id, old.ToSnapshot());
             await _journal.Adopt(_ledger.Version, _ledger.ToSnapshot(), cancellationToken);
         }
+        if (_ledger.Step is SagaStep.Placing or SagaStep.Cancelling)
+        {
+            // A saga in flight always has its reminder, whatever brought the order back.
+            await this.RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryPeriod, options.Value.SagaRetryPeriod);
+        }
     }
 
     public Task<OrderView?> Get() => Task.FromResult(_ledger.Exists ? _ledger.View() : null);
