@@ -1,5 +1,6 @@
 using GraphQL;
 using Omni.Api.Auth;
+using Omni.Api.Carts;
 using Omni.Api.Inventory;
 using Omni.Carts;
 using Omni.Inventory;
@@ -28,16 +29,14 @@ public static partial class BenchEndpoints
         bench.MapGet("/availability", async (string sku, IClusterClient grains) =>
             Results.Ok(await InventoryQueries.Availability(grains, sku)));
 
-        // addCartLine(cartId, sku, quantity): the cart is read (and its owner checked), then AddLine.
+        // addCartLine(cartId, sku, quantity): one call; the cart grain checks the caller itself.
         bench.MapPost("/cart-line", async (CartLineRequest request, HttpContext http, IClusterClient grains) =>
         {
-            var cart = grains.GetGrain<ICartGrain>(request.CartId);
-            if (await cart.Get() is not { } view)
-            {
-                return Results.NotFound();
-            }
-            return await Authorized(http, caller => caller.EnsureMayUse(view.CustomerId), async () =>
-                Results.Ok(await cart.AddLine(request.Sku, request.Quantity, request.Fulfillment ?? Fulfillment.Ship, new ChangeContext())));
+            var caller = Caller.From(http.User);
+            var result = await grains.GetGrain<ICartGrain>(request.CartId).AddLine(request.Sku, request.Quantity,
+                request.Fulfillment ?? Fulfillment.Ship, new ChangeContext(Actor: CartMutations.ActorOf(caller)));
+            return !result.Denied ? Results.Ok(result)
+                : Results.StatusCode(caller.IsAuthenticated ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized);
         });
 
         // reserveStock(storeId, sku, quantity, reservationId, ttlSeconds)

@@ -74,9 +74,11 @@ public static class CartMutations
         return result.Denied ? throw Refused(c) : result;
     }
 
+    private static Actor Actor(IResolveFieldContext c) => ActorOf(c.Caller());
+
     /// <summary>The caller as the cart grain checks it: a customer, ops, or anonymous.</summary>
-    private static Actor Actor(IResolveFieldContext c) =>
-        c.Caller() switch
+    internal static Actor ActorOf(Caller caller) =>
+        caller switch
         {
             { IsOps: true } => new Actor(null, Ops: true),
             { Role: Role.CUSTOMER, CustomerId: { } customerId } => new Actor(customerId),

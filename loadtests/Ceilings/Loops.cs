@@ -79,7 +79,7 @@ public static class Loops
         });
 
     public static Ceiling BareCartLine() => new LoopCeiling("bare POST /bench/cart-line", CeilingKind.Bare,
-        "the API node makes addCartLine's grain calls (ICartGrain.Get, then AddLine) and writes the JSON: no GraphQL", "addCartLine",
+        "the API node makes addCartLine's grain call (ICartGrain.AddLine, which checks the caller) and writes the JSON: no GraphQL", "addCartLine",
         async (context, users, ct) =>
         {
             var skus = (await context.Network(ct)).Skus;
