@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Omni.Catalog;
 using Omni.Hosting;
+using Omni.Journal;
 using Omni.Stores;
 using Orleans.Utilities;
 
@@ -15,7 +16,9 @@ namespace Omni.Inventory;
 /// <item>Group commit. The grain is reentrant: a call applies its change to the ledger at once
 /// (one turn, so checks and changes never interleave) and then waits until a journal write
 /// that includes it has completed. While one write is in flight, every change that arrives
-/// joins the next one, so a burst of reservations costs a few writes, not one each.</item>
+/// joins the next one, so a burst of reservations costs a few writes, not one each. Each write
+/// goes through the silo's <see cref="JournalCommitter"/>, which puts the writes of many
+/// SKUs-at-locations (and of carts and orders) into one transaction.</item>
 /// <item>Expiry. A timer fires at the earliest hold's expiry; a reminder, registered while
 /// holds exist, brings the grain back after a crash so lapsed holds return to available.</item>
 /// <item>Publishing. After each durable write the new level goes to observers and to the SKU grain.</item>
@@ -24,6 +27,7 @@ namespace Omni.Inventory;
 [Reentrant]
 public sealed partial class InventoryGrain(
     InventoryStore store,
+    JournalCommitter committer,
     [FromKeyedServices(GrainsHostingExtensions.ClockKey)] TimeProvider clock,
     IOptions<InventoryOptions> options,
     ILogger<InventoryGrain> logger) : Grain, IInventoryGrain, IRemindable
@@ -212,7 +216,7 @@ public sealed partial class InventoryGrain(
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
-                    await store.Append(level, events);
+                    await committer.AppendInventory(level, events.Count, InventoryStore.Serialize(events));
                     InventoryMetrics.WriteDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
                     InventoryMetrics.BatchEvents.Record(events.Count);
                 }

@@ -7,7 +7,7 @@ namespace Omni.Inventory;
 /// <summary>
 /// The inventory journal in PostgreSQL (tables of migration 0005): one row per group commit,
 /// a compact snapshot every so many events, and the current level of every (sku, store).
-/// A batch costs one round trip and one small row, whatever the number of holds.
+/// Batches are appended by the silo's journal committer (0007), together with other grains'.
 /// </summary>
 public sealed class InventoryStore(NpgsqlDataSource db)
 {
@@ -38,21 +38,8 @@ public sealed class InventoryStore(NpgsqlDataSource db)
         return (snapshot, events);
     }
 
-    /// <summary>Appends the events that took the ledger to <paramref name="head"/>. Throws when another writer got there first.</summary>
-    public async Task Append(StockLevel head, IReadOnlyList<InventoryEvent> events, CancellationToken cancellationToken = default)
-    {
-        await using var command = db.CreateCommand("SELECT omni_inventory_append($1, $2, $3, $4, $5, $6, $7, $8, $9)");
-        command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = head.Sku });
-        command.Parameters.Add(new NpgsqlParameter<string>{ TypedValue = head.StoreId });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head.Version - events.Count + 1 });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head.Version });
-        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(events, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = head.OnHand });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = head.Reserved });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = head.SafetyStock });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = head.UpdatedAt.ToUniversalTime() });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    /// <summary>A batch of events as the journal stores it (appended through the silo's journal committer).</summary>
+    public static string Serialize(IReadOnlyList<InventoryEvent> events) => JsonSerializer.Serialize(events, Json);
 
     /// <summary>
     /// Writes a snapshot of durable state and drops the journal rows it covers. Serialising a

@@ -4,12 +4,13 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using Omni.Inventory;
 
 namespace Omni.Journal;
 
 /// <summary>
-/// The silo's one writer of the journal (migration 0006): grains hand it a commit (stream,
-/// expected version, events) and wait; it writes everything queued in one PostgreSQL
+/// The silo's one writer of the journals (migrations 0006 and 0007): grains hand it a commit
+/// (stream, expected version, events; or an inventory grain's batch) and wait; it writes everything queued in one PostgreSQL
 /// transaction and acknowledges each waiter only after COMMIT. Batches grow with load and
 /// need no timer: while <see cref="JournalOptions.Writers"/> writes are in flight, whatever
 /// arrives queues up and goes out together in the next one.
@@ -57,11 +58,29 @@ public sealed partial class JournalCommitter : IAsyncDisposable
             // PostgreSQL's jsonb cannot hold NUL; refusing it here keeps it out of everyone's batch.
             return Task.FromException(new JournalUnavailableException($"a commit to {stream} holds a NUL character and cannot be stored"));
         }
-        var pending = new PendingCommit(stream, expectedVersion, Guid.NewGuid(), events);
-        return _commits.Writer.TryWrite(pending)
+        return Enqueue(new StreamCommit(stream, expectedVersion, Guid.NewGuid(), events));
+    }
+
+    /// <summary>
+    /// Appends an inventory grain's batch of <paramref name="eventCount"/> events (a JSON array)
+    /// that took its ledger to <paramref name="head"/>, in the same transactions as every other
+    /// commit of this silo (migration 0007), and returns once it is durable.
+    /// </summary>
+    /// <exception cref="JournalConflictException">The level is not where the batch starts: another activation wrote first.</exception>
+    /// <exception cref="JournalUnavailableException">The database could not be reached or refused the batch; nothing is acknowledged.</exception>
+    public Task AppendInventory(StockLevel head, int eventCount, string events)
+    {
+        if (events.Contains("\\u0000", StringComparison.Ordinal))
+        {
+            return Task.FromException(new JournalUnavailableException($"a batch of {head.StoreId}/{head.Sku} holds a NUL character and cannot be stored"));
+        }
+        return Enqueue(new InventoryCommit(head, head.Version - eventCount + 1, Guid.NewGuid(), events));
+    }
+
+    private Task Enqueue(PendingCommit pending) =>
+        _commits.Writer.TryWrite(pending)
             ? pending.Done.Task
             : Task.FromException(new JournalUnavailableException("the journal is shutting down"));
-    }
 
     /// <summary>Queues a snapshot of <paramref name="stream"/> at <paramref name="version"/> (durable state only); never waited for.</summary>
     public void Snapshot(string stream, long version, string state)
@@ -185,19 +204,37 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         JournalMetrics.WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
+    /// <summary>One statement, so one transaction: the grain commits and the inventory batches of the whole batch.</summary>
     private async Task<bool[]> Write(IReadOnlyList<PendingCommit> batch)
     {
-        await using var command = _db.CreateCommand("SELECT omni_journal_append($1, $2, $3, $4)");
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(c => c.Stream)] });
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. batch.Select(c => c.ExpectedVersion)] });
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. batch.Select(c => c.WriteId)] });
-        command.Parameters.Add(new NpgsqlParameter<string[]>
-        {
-            TypedValue = [.. batch.Select(c => c.Events)],
-            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
-        });
-        return (bool[])(await command.ExecuteScalarAsync(_stopping.Token))!;
+        var streams = batch.OfType<StreamCommit>().ToList();
+        var stock = batch.OfType<InventoryCommit>().ToList();
+        await using var command = _db.CreateCommand(
+            "SELECT omni_journal_append($1, $2, $3, $4), omni_inventory_append_many($5, $6, $7, $8, $9, $10, $11, $12, $13, $14)");
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. streams.Select(c => c.Stream)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. streams.Select(c => c.ExpectedVersion)] });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. streams.Select(c => c.WriteId)] });
+        command.Parameters.Add(Jsonb([.. streams.Select(c => c.Events)]));
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. stock.Select(c => c.Head.Sku)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. stock.Select(c => c.Head.StoreId)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. stock.Select(c => c.FromVersion)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. stock.Select(c => c.Head.Version)] });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. stock.Select(c => c.WriteId)] });
+        command.Parameters.Add(Jsonb([.. stock.Select(c => c.Events)]));
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. stock.Select(c => c.Head.OnHand)] });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. stock.Select(c => c.Head.Reserved)] });
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. stock.Select(c => c.Head.SafetyStock)] });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. stock.Select(c => c.Head.UpdatedAt.ToUniversalTime())] });
+        await using var reader = await command.ExecuteReaderAsync(_stopping.Token);
+        await reader.ReadAsync(_stopping.Token);
+        var (streamsAccepted, stockAccepted) = (reader.GetFieldValue<bool[]>(0), reader.GetFieldValue<bool[]>(1));
+        // Back in the batch's order.
+        int nextStream = 0, nextStock = 0;
+        return [.. batch.Select(c => c is StreamCommit ? streamsAccepted[nextStream++] : stockAccepted[nextStock++])];
     }
+
+    private static NpgsqlParameter<string[]> Jsonb(string[] values) =>
+        new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb };
 
     private static void Settle(PendingCommit commit, bool accepted)
     {
@@ -209,14 +246,14 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         {
             JournalMetrics.Conflicts.Add(1);
             commit.Done.TrySetException(new JournalConflictException(
-                $"{commit.Stream} is no longer at version {commit.ExpectedVersion}: another activation wrote first"));
+                $"{commit.Name} has moved on: another activation wrote first"));
         }
     }
 
     private void Fail(PendingCommit commit, Exception e)
     {
-        LogCommitFailed(_logger, e, commit.Stream, commit.ExpectedVersion + 1);
-        commit.Done.TrySetException(new JournalUnavailableException($"the commit to {commit.Stream} was not stored; retry", e));
+        LogCommitFailed(_logger, e, commit.Name);
+        commit.Done.TrySetException(new JournalUnavailableException($"the commit to {commit.Name} was not stored; retry", e));
     }
 
     /// <summary>The connection broke or the server went away mid-call: the commit's fate is unknown.</summary>
@@ -291,9 +328,20 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private sealed record PendingCommit(string Stream, long ExpectedVersion, Guid WriteId, string Events)
+    private abstract record PendingCommit(Guid WriteId, string Events)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public abstract string Name { get; }
+    }
+
+    private sealed record StreamCommit(string Stream, long ExpectedVersion, Guid WriteId, string Events) : PendingCommit(WriteId, Events)
+    {
+        public override string Name => $"{Stream} at version {ExpectedVersion + 1}";
+    }
+
+    private sealed record InventoryCommit(StockLevel Head, long FromVersion, Guid WriteId, string Events) : PendingCommit(WriteId, Events)
+    {
+        public override string Name => $"inventory {Head.StoreId}/{Head.Sku} at versions {FromVersion}-{Head.Version}";
     }
 
     private sealed record PendingSnapshot(string Stream, long Version, string State);
@@ -301,8 +349,8 @@ public sealed partial class JournalCommitter : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Journal: a batch of {Count} commits lost its connection; sending it again with the same write ids")]
     private static partial void LogRetrying(ILogger logger, Exception exception, int count);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Journal: the commit of {Stream} at version {Version} was not stored")]
-    private static partial void LogCommitFailed(ILogger logger, Exception exception, string stream, long version);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Journal: the commit of {Commit} was not stored")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, string commit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Journal: {Count} snapshots were not written")]
     private static partial void LogSnapshotFailed(ILogger logger, Exception exception, int count);
