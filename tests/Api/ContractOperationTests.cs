@@ -4,6 +4,7 @@ namespace Omni.Tests.Api;
 
 /// <summary>Every query and mutation of the contract over real HTTP, against the real silo and API executables.</summary>
 [Collection(ApiCollection.Name)]
+[Trait("Tier", "Host")]
 public sealed class ContractOperationTests(OmniApiFixture omni)
 {
     public const string CartFields = """

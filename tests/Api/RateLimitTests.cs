@@ -6,6 +6,7 @@ namespace Omni.Tests.Api;
 
 /// <summary>A flood from one client is refused cleanly; other clients and the server carry on.</summary>
 [Collection(ApiCollection.Name)]
+[Trait("Tier", "Host")]
 public sealed class RateLimitTests(OmniApiFixture omni)
 {
     [Fact]

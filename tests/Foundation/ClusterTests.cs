@@ -1,6 +1,7 @@
 namespace Omni.Tests.Foundation;
 
 /// <summary>Membership, grain state and reminders through the ADO.NET providers on a real PostgreSQL.</summary>
+[Trait("Tier", "Cluster")]
 public sealed class ClusterTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);

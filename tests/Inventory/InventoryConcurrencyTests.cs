@@ -4,6 +4,7 @@ using Omni.Inventory;
 namespace Omni.Tests.Inventory;
 
 /// <summary>No overselling under a race, and nothing acknowledged is lost when a silo dies.</summary>
+[Trait("Tier", "Cluster")]
 public sealed class InventoryConcurrencyTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);

@@ -4,6 +4,7 @@ using Omni.Inventory;
 namespace Omni.Tests.Inventory;
 
 [Collection(InventoryCollection.Name)]
+[Trait("Tier", "Cluster")]
 public sealed class InventoryGrainTests(InventoryFixture fixture)
 {
     private static readonly TimeSpan Hold = TimeSpan.FromMinutes(15);

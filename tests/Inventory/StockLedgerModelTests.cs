@@ -11,6 +11,7 @@ namespace Omni.Tests.Inventory;
 /// model of the rules. After every step the two agree and the invariants hold; at the end the
 /// ledger rebuilt from its own events (and from a snapshot) is identical.
 /// </summary>
+[Trait("Tier", "Unit")]
 public sealed class StockLedgerModelTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 27, 8, 0, 0, TimeSpan.Zero);

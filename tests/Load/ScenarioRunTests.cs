@@ -7,6 +7,7 @@ namespace Omni.Tests.Load;
 /// working as the API changes. Each must pass its own invariants; no timing is asserted.
 /// </summary>
 [Collection(LoadCollection.Name)]
+[Trait("Tier", "Load")]
 public sealed class ScenarioRunTests(LoadFixture hosts)
 {
     private static readonly string[] Tiny = ["--users", "4", "--duration", "2", "--warmup", "1", "--ceilings", "none"];
