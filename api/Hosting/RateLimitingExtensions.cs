@@ -11,6 +11,12 @@ public sealed class RateLimitSettings
     public int PermitsPerSecond { get; set; } = 500;
     /// <summary>The most requests a client may make at once after a quiet spell: the token bucket's size (at least <see cref="PermitsPerSecond"/>).</summary>
     public int Burst { get; set; } = 1000;
+    /// <summary>
+    /// How often the bucket is topped up, each time with the permits of that many seconds (at
+    /// least one). One second in production; a test sets hours, so that exactly
+    /// <see cref="Burst"/> requests are served whatever the speed of the machine.
+    /// </summary>
+    public TimeSpan ReplenishmentPeriod { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 public static class RateLimitingExtensions
@@ -24,12 +30,15 @@ public static class RateLimitingExtensions
     public static WebApplicationBuilder AddOmniRateLimiting(this WebApplicationBuilder builder)
     {
         var settings = builder.Configuration.GetSection("Omni:RateLimit").Get<RateLimitSettings>() ?? new RateLimitSettings();
+        var period = settings.ReplenishmentPeriod > TimeSpan.Zero ? settings.ReplenishmentPeriod : TimeSpan.FromSeconds(1);
+        var tokensPerPeriod = (int)Math.Clamp(Math.Round(settings.PermitsPerSecond * period.TotalSeconds), 1, int.MaxValue);
+        var retryAfter = ((long)Math.Ceiling(period.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.OnRejected = async (context, cancellationToken) =>
             {
-                context.HttpContext.Response.Headers.RetryAfter = "1";
+                context.HttpContext.Response.Headers.RetryAfter = retryAfter;
                 context.HttpContext.Response.ContentType = "application/json";
                 await context.HttpContext.Response.WriteAsync(
                     """{"errors":[{"message":"too many requests from this client: slow down and retry","extensions":{"code":"RATE_LIMITED"}}]}""",
@@ -41,8 +50,8 @@ public static class RateLimitingExtensions
                     : RateLimitPartition.GetTokenBucketLimiter(ClientOf(context), _ => new TokenBucketRateLimiterOptions
                     {
                         TokenLimit = Math.Max(settings.Burst, settings.PermitsPerSecond),
-                        TokensPerPeriod = settings.PermitsPerSecond,
-                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        TokensPerPeriod = tokensPerPeriod,
+                        ReplenishmentPeriod = period,
                         QueueLimit = 0,
                         AutoReplenishment = true,
                     }));

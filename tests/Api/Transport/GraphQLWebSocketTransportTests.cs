@@ -42,6 +42,7 @@ public sealed class GraphQLWebSocketTransportTests(GraphQLServerFixture fixture)
     {
         await using var socket = await _server.Connect();
 
+        Assert.Equal("graphql-transport-ws", socket.AgreedSubProtocol);
         await socket.Initialise(new { hello = "there" });
     }
 
