@@ -7,16 +7,13 @@ namespace Omni.Api.Hosting;
 /// <summary>How many requests one client may make (section <c>Omni:RateLimit</c>).</summary>
 public sealed class RateLimitSettings
 {
-    /// <summary>Steady requests a second per client; 0 switches the limit off.</summary>
-    public int PermitsPerSecond { get; set; } = 500;
+    /// <summary>
+    /// Steady requests a second per client; 0 switches the limit off. A fraction is a request every
+    /// so many seconds (0.001: one every 1,000 s), which tests use to count a burst exactly.
+    /// </summary>
+    public double PermitsPerSecond { get; set; } = 500;
     /// <summary>The most requests a client may make at once after a quiet spell: the token bucket's size (at least <see cref="PermitsPerSecond"/>).</summary>
     public int Burst { get; set; } = 1000;
-    /// <summary>
-    /// How often the bucket is topped up, each time with the permits of that many seconds (at
-    /// least one). One second in production; a test sets hours, so that exactly
-    /// <see cref="Burst"/> requests are served whatever the speed of the machine.
-    /// </summary>
-    public TimeSpan ReplenishmentPeriod { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 public static class RateLimitingExtensions
@@ -30,8 +27,12 @@ public static class RateLimitingExtensions
     public static WebApplicationBuilder AddOmniRateLimiting(this WebApplicationBuilder builder)
     {
         var settings = builder.Configuration.GetSection("Omni:RateLimit").Get<RateLimitSettings>() ?? new RateLimitSettings();
-        var period = settings.ReplenishmentPeriod > TimeSpan.Zero ? settings.ReplenishmentPeriod : TimeSpan.FromSeconds(1);
-        var tokensPerPeriod = (int)Math.Clamp(Math.Round(settings.PermitsPerSecond * period.TotalSeconds), 1, int.MaxValue);
+        // The bucket refills continuously at TokensPerPeriod / ReplenishmentPeriod. At a rate of one
+        // or more a second that is the rate's permits every second; below one, one permit every 1/rate seconds.
+        var (tokensPerPeriod, period) = settings.PermitsPerSecond >= 1
+            ? ((int)Math.Min(Math.Round(settings.PermitsPerSecond), int.MaxValue), TimeSpan.FromSeconds(1))
+            : (1, TimeSpan.FromSeconds(1 / Math.Max(settings.PermitsPerSecond, 1e-6)));
+        var bucket = Math.Max(settings.Burst, tokensPerPeriod);
         var retryAfter = ((long)Math.Ceiling(period.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.Services.AddRateLimiter(options =>
         {
@@ -49,7 +50,7 @@ public static class RateLimitingExtensions
                     ? RateLimitPartition.GetNoLimiter("unlimited")
                     : RateLimitPartition.GetTokenBucketLimiter(ClientOf(context), _ => new TokenBucketRateLimiterOptions
                     {
-                        TokenLimit = Math.Max(settings.Burst, settings.PermitsPerSecond),
+                        TokenLimit = bucket,
                         TokensPerPeriod = tokensPerPeriod,
                         ReplenishmentPeriod = period,
                         QueueLimit = 0,
