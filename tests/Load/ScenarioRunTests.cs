@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Omni.LoadTests.Checks;
 
 namespace Omni.Tests.Load;
@@ -123,14 +124,36 @@ public sealed class ScenarioRunTests(LoadFixture hosts)
     [Fact]
     public async Task The_profiler_samples_a_host_process_and_writes_what_it_found()
     {
+        // The profiler is for a node under load: an idle API can sit in native waits for the whole
+        // window and give no managed sample at all. Keep it busy with queries until the profile is taken.
+        using var stop = new CancellationTokenSource();
+        var busy = Task.Run(async () =>
+        {
+            using var http = new HttpClient { BaseAddress = hosts.ApiAddress };
+            var requests = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await http.PostAsJsonAsync("/graphql", new { query = "{ stores { id name kind } }" }, stop.Token);
+                    requests++;
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+            return requests;
+        });
         var run = await hosts.Load("profile", ["profile", "--process", "api", "--seconds", "2"]);
+        await stop.CancelAsync();
+        var requests = await busy;
 
         Assert.True(run.Exit == 0, run.Log);
+        Assert.True(requests > 0, "no query reached the API while it was profiled");
         var profile = await File.ReadAllTextAsync(Path.Combine(run.Folder, "profile.md"));
-        // An idle API has few threads at work, but every thread is sampled: working plus parked must be some.
-        var samples = System.Text.RegularExpressions.Regex.Match(profile, @"([\d,]+) samples of threads running managed code.*?([\d,]+) more were threads parked");
+        var samples = System.Text.RegularExpressions.Regex.Match(profile, @"([\d,]+) samples of threads running managed code");
         Assert.True(samples.Success, profile);
-        Assert.True(Number(samples.Groups[1].Value) + Number(samples.Groups[2].Value) > 0, profile);
+        Assert.True(Number(samples.Groups[1].Value) > 0, $"an API answering {requests} queries ran no managed code in 2 s?\n{profile}");
     }
 
     private static long Number(string text) =>
