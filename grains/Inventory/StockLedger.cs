@@ -39,6 +39,10 @@ public sealed class StockLedger
     public int Available => Math.Max(0, OnHand - Reserved - SafetyStock);
     public IReadOnlyCollection<Hold> Holds => _holds.Values;
     public int AppliedCount => _applied.Count;
+
+    /// <summary>The outcomes remembered for retries, by key (read-only: tests compare them after a replay).</summary>
+    public IEnumerable<(string Key, string Fingerprint, DateTimeOffset At, StockResult Result)> Remembered =>
+        _applied.Select(a => (a.Key, a.Value.Fingerprint, a.Value.At, a.Value.Result));
     public DateTimeOffset? NextExpiry => _byExpiry.Count == 0 ? null : _byExpiry.Min.ExpiresAt;
     public StockLevel Level => new(Sku, StoreId, OnHand, Reserved, SafetyStock, Version, UpdatedAt);
 

@@ -10,6 +10,7 @@ namespace Omni.Tests.Api;
 /// UNAUTHENTICATED or FORBIDDEN and carry none of the refused data.
 /// </summary>
 [Collection(ApiCollection.Name)]
+[Trait("Tier", "Host")]
 public sealed class AuthTests(OmniApiFixture omni)
 {
     [Fact]

@@ -3,6 +3,7 @@ using Omni.Api.Schema;
 
 namespace Omni.Tests.Api;
 
+[Trait("Tier", "Unit")]
 public sealed class BatchLoaderTests
 {
     [Fact]

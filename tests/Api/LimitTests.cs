@@ -2,6 +2,7 @@ namespace Omni.Tests.Api;
 
 /// <summary>Bounds on what one request may ask for: beyond them, a GraphQL error with code INVALID_ARGUMENT.</summary>
 [Collection(ApiCollection.Name)]
+[Trait("Tier", "Host")]
 public sealed class LimitTests(OmniApiFixture omni)
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace Omni.Tests.Api;
 /// from any channel and through any API node.
 /// </summary>
 [Collection(ApiCollection.Name)]
+[Trait("Tier", "Host")]
 public sealed class LiveUpdateTests(OmniApiFixture omni)
 {
     private const string AddLine = """

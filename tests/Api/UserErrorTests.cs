@@ -2,6 +2,7 @@ namespace Omni.Tests.Api;
 
 /// <summary>Each domain refusal comes back in the payload's errors with its contract code, never as a GraphQL error.</summary>
 [Collection(ApiCollection.Name)]
+[Trait("Tier", "Host")]
 public sealed class UserErrorTests(OmniApiFixture omni)
 {
     private const string Reserve = """

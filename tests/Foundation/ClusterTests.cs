@@ -1,6 +1,8 @@
 namespace Omni.Tests.Foundation;
 
 /// <summary>Membership, grain state and reminders through the ADO.NET providers on a real PostgreSQL.</summary>
+[Trait("Tier", "Cluster")]
+[Collection(SiloCrashCollection.Name)]
 public sealed class ClusterTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
@@ -37,7 +39,7 @@ public sealed class ClusterTests
     public async Task Two_silos_form_a_cluster_through_the_membership_table_and_one_takes_over_when_the_other_dies()
     {
         await using var db = await TestDatabase.Create();
-        await using var cluster = await OmniTestCluster.Start(db, silos: 2);
+        await using var cluster = await OmniTestCluster.Start(db, silos: 2, failureDetection: FailureDetection.Fast);
         var active = await db.Scalar<long>("SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = $1 AND status = 3", cluster.ClusterId);
         Assert.Equal(2, active);
 

@@ -3,6 +3,7 @@ using System.Net;
 namespace Omni.Tests.Foundation;
 
 /// <summary>The real silo and API executables, as ./omni up runs them.</summary>
+[Trait("Tier", "Host")]
 public sealed class HostTests
 {
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(90);

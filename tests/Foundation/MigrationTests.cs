@@ -2,6 +2,7 @@ using Omni.Silo.Database;
 
 namespace Omni.Tests.Foundation;
 
+[Trait("Tier", "Cluster")]
 public sealed class MigrationTests
 {
     private const string SchemaFingerprint = """

@@ -3,6 +3,7 @@ using Omni.Silo.Hosting;
 
 namespace Omni.Tests.Foundation;
 
+[Trait("Tier", "Unit")]
 public sealed class OmniDataSourceTests
 {
     [Fact]

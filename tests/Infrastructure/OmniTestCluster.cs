@@ -11,8 +11,8 @@ namespace Omni.Tests.Infrastructure;
 /// <summary>
 /// Real Orleans silos in this process, wired exactly as the silo host wires them: membership,
 /// grain state and reminders in the given PostgreSQL database, the Omni grains, and a fake
-/// domain clock so tests move time instead of sleeping. Failure detection is tightened so a
-/// killed silo is declared dead in seconds.
+/// domain clock so tests move time instead of sleeping. Failure detection is patient by default
+/// (see <see cref="FailureDetection"/>); only the crash tests ask for fast detection.
 /// </summary>
 public sealed class OmniTestCluster : IAsyncDisposable
 {
@@ -31,7 +31,8 @@ public sealed class OmniTestCluster : IAsyncDisposable
     public string ClusterId => Cluster.Options.ClusterId;
 
     public static async Task<OmniTestCluster> Start(
-        TestDatabase database, int silos = 1, FakeTimeProvider? clock = null, Dictionary<string, string?>? settings = null)
+        TestDatabase database, int silos = 1, FakeTimeProvider? clock = null, Dictionary<string, string?>? settings = null,
+        FailureDetection failureDetection = FailureDetection.Patient)
     {
         clock ??= new FakeTimeProvider(DateTimeOffset.UtcNow);
         var omni = new ConfigurationBuilder().AddInMemoryCollection(settings ?? []).Build();
@@ -44,14 +45,7 @@ public sealed class OmniTestCluster : IAsyncDisposable
             silo.UseOmniPostgres(database.DataSource);
             silo.AddOmniGrains(omni);
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
-            silo.Configure<ClusterMembershipOptions>(o =>
-            {
-                o.ProbeTimeout = TimeSpan.FromSeconds(1);
-                o.NumMissedProbesLimit = 2;
-                o.NumVotesForDeathDeclaration = 1;
-                o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
-                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
-            });
+            silo.Configure<ClusterMembershipOptions>(o => Configure(o, failureDetection));
         });
         builder.ConfigureClient(client => client.UseAdoNetClustering(o =>
         {
@@ -61,6 +55,32 @@ public sealed class OmniTestCluster : IAsyncDisposable
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new OmniTestCluster(cluster, clock);
+    }
+
+    /// <summary>
+    /// Tests run two at a time on two cores beside real silo, API and load processes, so a silo
+    /// can miss a probe for seconds without being dead. Patient detection (Orleans' production
+    /// timing: a 5 s probe, 5 missed probes and 2 votes, about 25 s of silence) makes a false
+    /// death declaration, which would break a shared fixture, impossible in practice. Fast
+    /// detection (about 3 s) is for the tests that kill a silo and wait for the survivor to take
+    /// over; they run in <see cref="SiloCrashCollection"/>, alone, after everything else.
+    /// </summary>
+    private static void Configure(ClusterMembershipOptions options, FailureDetection detection)
+    {
+        options.TableRefreshTimeout = TimeSpan.FromSeconds(1);
+        options.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
+        if (detection == FailureDetection.Fast)
+        {
+            options.ProbeTimeout = TimeSpan.FromSeconds(1);
+            options.NumMissedProbesLimit = 3;
+            options.NumVotesForDeathDeclaration = 1;
+        }
+        else
+        {
+            options.ProbeTimeout = TimeSpan.FromSeconds(5);
+            options.NumMissedProbesLimit = 5;
+            options.NumVotesForDeathDeclaration = 2;
+        }
     }
 
     /// <summary>The silo an active grain lives on.</summary>
@@ -93,4 +113,25 @@ public sealed class OmniTestCluster : IAsyncDisposable
             await Cluster.DisposeAsync();
         }
     }
+}
+
+/// <summary>How soon the test cluster declares a silent silo dead.</summary>
+public enum FailureDetection
+{
+    /// <summary>About 25 s of silence: for every fixture that does not kill silos.</summary>
+    Patient,
+
+    /// <summary>About 3 s: only for tests that kill a silo, run alone in <see cref="SiloCrashCollection"/>.</summary>
+    Fast,
+}
+
+/// <summary>
+/// Tests that kill a silo and need fast failure detection. xunit runs a collection that disables
+/// parallelization after all the parallel ones, one test at a time, so nothing else competes
+/// for the two cores while their probes are short.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SiloCrashCollection
+{
+    public const string Name = "silo crashes (alone, fast failure detection)";
 }

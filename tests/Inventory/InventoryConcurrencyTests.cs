@@ -4,6 +4,8 @@ using Omni.Inventory;
 namespace Omni.Tests.Inventory;
 
 /// <summary>No overselling under a race, and nothing acknowledged is lost when a silo dies.</summary>
+[Trait("Tier", "Cluster")]
+[Collection(SiloCrashCollection.Name)]
 public sealed class InventoryConcurrencyTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
@@ -31,7 +33,7 @@ public sealed class InventoryConcurrencyTests
     public async Task A_silo_killed_mid_burst_loses_no_acknowledged_hold_and_grants_none_twice()
     {
         await using var db = await TestDatabase.Create();
-        await using var cluster = await OmniTestCluster.Start(db, silos: 2);
+        await using var cluster = await OmniTestCluster.Start(db, silos: 2, failureDetection: FailureDetection.Fast);
         var stock = await Stocked(cluster, "CRASH-1", 1000);
         var host = cluster.HostOf(stock);
 
@@ -94,7 +96,7 @@ public sealed class InventoryConcurrencyTests
     public async Task Holds_that_lapse_while_their_silo_is_down_are_back_in_available_when_the_grain_returns()
     {
         await using var db = await TestDatabase.Create();
-        await using var cluster = await OmniTestCluster.Start(db, silos: 2);
+        await using var cluster = await OmniTestCluster.Start(db, silos: 2, failureDetection: FailureDetection.Fast);
         var stock = await Stocked(cluster, "LAPSE-1", 10);
         await stock.Reserve("short", 4, TimeSpan.FromSeconds(30), "till");
         await stock.Reserve("long", 3, TimeSpan.FromHours(1), "till");

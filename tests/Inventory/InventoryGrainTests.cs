@@ -1,9 +1,13 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Omni.Inventory;
 
 namespace Omni.Tests.Inventory;
 
 [Collection(InventoryCollection.Name)]
+[Trait("Tier", "Cluster")]
 public sealed class InventoryGrainTests(InventoryFixture fixture)
 {
     private static readonly TimeSpan Hold = TimeSpan.FromMinutes(15);
@@ -201,5 +205,16 @@ public sealed class InventoryGrainTests(InventoryFixture fixture)
             }
             throw new TimeoutException("no matching stock change");
         }
+    }
+
+    [Fact]
+    public void The_shared_cluster_declares_a_silo_dead_only_after_long_silence()
+    {
+        // Tests share this cluster while real processes compete for two cores: a false death would break them all.
+        Assert.All(fixture.Cluster.Cluster.Silos, silo =>
+        {
+            var membership = silo.ServiceProvider.GetRequiredService<IOptions<ClusterMembershipOptions>>().Value;
+            Assert.Equal((TimeSpan.FromSeconds(5), 5, 2), (membership.ProbeTimeout, membership.NumMissedProbesLimit, membership.NumVotesForDeathDeclaration));
+        });
     }
 }

@@ -11,15 +11,92 @@ namespace Omni.Tests.Inventory;
 /// model of the rules. After every step the two agree and the invariants hold; at the end the
 /// ledger rebuilt from its own events (and from a snapshot) is identical.
 /// </summary>
+[Trait("Tier", "Unit")]
 public sealed class StockLedgerModelTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 27, 8, 0, 0, TimeSpan.Zero);
 
+    /// <summary>Ids kept long enough that nothing is ever pruned: the rules without forgetting.</summary>
     [Property(MaxTest = 300, Arbitrary = [typeof(LedgerOps)])]
-    public void Ledger_agrees_with_the_model_and_never_oversells(Op[] ops)
+    public void Ledger_agrees_with_the_model_and_never_oversells(Op[] ops) =>
+        RunAgainstModel(ops, LedgerRetention.Default);
+
+    /// <summary>
+    /// A short retention, so ids are forgotten for age in the same sequences as retries: a retry
+    /// of a forgotten id is evaluated again, a remembered one is not.
+    /// </summary>
+    [Fact]
+    public void Ledger_agrees_with_the_model_while_it_forgets_ids_for_age()
     {
-        var ledger = new StockLedger("s1", "SKU-1");
-        var model = new Model();
+        var (byAge, byCap) = PruningRuns(new LedgerRetention(KeepIdsFor: TimeSpan.FromSeconds(150), MaxIds: LedgerRetention.Default.MaxIds));
+
+        Assert.True(byAge > 0, "no remembered id was ever pruned for age: the test does not reach that rule");
+        Assert.Equal(0, byCap);
+    }
+
+    /// <summary>The same with a cap of ten ids as well, so pruning for the cap runs too.</summary>
+    [Fact(Skip = KnownStaleEntryBug)]
+    public void Ledger_agrees_with_the_model_while_it_forgets_ids_for_age_and_beyond_the_cap()
+    {
+        var (byAge, byCap) = PruningRuns(new LedgerRetention(KeepIdsFor: TimeSpan.FromSeconds(150), MaxIds: 10));
+
+        Assert.True(byAge > 0, "no remembered id was ever pruned for age: the test does not reach that rule");
+        Assert.True(byCap > 0, "no remembered id was ever pruned for the cap: the test does not reach that rule");
+    }
+
+    /// <summary>
+    /// Found by the test above (one run in a few hundred). A hold id used again after its reservation
+    /// id was forgotten, but while its lapse is still remembered, lapses a second time: the ledger
+    /// remembers the lapse again and its pruning queue keeps a stale entry that still counts
+    /// against MaxIds, so another caller's id is forgotten early and its retry applied twice.
+    /// (ToSnapshot also writes that lapse twice.) The fix belongs in StockLedger's Remember/Prune.
+    /// </summary>
+    [Fact(Skip = KnownStaleEntryBug)]
+    public void A_receipt_retried_within_the_retention_window_is_not_applied_twice_after_a_hold_id_was_reused()
+    {
+        var ledger = new StockLedger("s1", "SKU-1", new LedgerRetention(KeepIdsFor: TimeSpan.FromSeconds(60), MaxIds: 4));
+        Assert.True(ledger.Receive("m1", 10, Start).Succeeded);
+        Assert.True(ledger.Reserve("r1", 1, TimeSpan.FromSeconds(50), "cart", Start).Succeeded);
+        var receipt = ledger.Receive("m2", 5, Start.AddSeconds(30));
+        Assert.Equal(1, ledger.ExpireDue(Start.AddSeconds(50)));
+        Assert.True(ledger.RecordSale("s1", 1, Start.AddSeconds(61)).Succeeded); // forgets m1 and r1 (older than 60 s)
+        Assert.True(ledger.Reserve("r1", 1, TimeSpan.FromSeconds(5), "cart", Start.AddSeconds(62)).Succeeded);
+        Assert.Equal(1, ledger.ExpireDue(Start.AddSeconds(67)));
+        Assert.Equal(14, ledger.OnHand);
+
+        // m2 is 38 s old and only 4 ids are remembered (m2, the lapse of r1, s1, r1): its retry must replay.
+        var retry = ledger.Receive("m2", 5, Start.AddSeconds(68));
+
+        Assert.Equal(receipt, retry);
+        Assert.Equal(14, ledger.OnHand);
+    }
+
+    private const string KnownStaleEntryBug =
+        "Known bug in StockLedger, not fixed on this branch (StockLedger may change only by a read-only accessor here): " +
+        "a hold id reused after its reservation id was forgotten leaves a stale entry in the pruning queue that counts against MaxIds. " +
+        "See A_receipt_retried_within_the_retention_window_is_not_applied_twice_after_a_hold_id_was_reused; unskip both once fixed.";
+
+    private static (int ByAge, int ByCap) PruningRuns(LedgerRetention retention)
+    {
+        var (byAge, byCap, runs) = (0, 0, 0);
+        var property = Prop.ForAll(LedgerOps.Ops(), ops =>
+        {
+            var model = RunAgainstModel(ops, retention);
+            byAge += model.PrunedByAge;
+            byCap += model.PrunedByCap;
+            runs++;
+        });
+
+        FsCheck.Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), property);
+
+        Assert.Equal(300, runs);
+        return (byAge, byCap);
+    }
+
+    private static Model RunAgainstModel(Op[] ops, LedgerRetention retention)
+    {
+        var ledger = new StockLedger("s1", "SKU-1", retention);
+        var model = new Model(retention);
         var now = Start;
         var events = new List<InventoryEvent>();
         var firstSuccess = new Dictionary<string, StockResult>();
@@ -57,13 +134,14 @@ public sealed class StockLedgerModelTests
             Check(ledger, model, op);
         }
 
-        var replayed = new StockLedger("s1", "SKU-1");
+        var replayed = new StockLedger("s1", "SKU-1", retention);
         foreach (var e in events)
         {
             replayed.Apply(e);
         }
         AssertSame(ledger, replayed);
-        AssertSame(ledger, StockLedger.FromSnapshot("s1", "SKU-1", ledger.ToSnapshot()));
+        AssertSame(ledger, StockLedger.FromSnapshot("s1", "SKU-1", ledger.ToSnapshot(), retention));
+        return model;
     }
 
     private static StockResult Run(StockLedger ledger, Op op, DateTimeOffset now) => op switch
@@ -90,6 +168,7 @@ public sealed class StockLedgerModelTests
         Assert.True(ledger.OnHand >= 0, $"after {op}: on-hand went negative");
         Assert.Equal(ledger.Holds.Sum(h => h.Quantity), ledger.Reserved);
         Assert.True(model.NextExpiry == ledger.NextExpiry, $"after {op}: next expiry {ledger.NextExpiry}, model {model.NextExpiry}");
+        Assert.True(model.RememberedCount == ledger.AppliedCount, $"after {op}: the ledger remembers {ledger.AppliedCount} ids, the model {model.RememberedCount}");
     }
 
     private static void AssertSame(StockLedger expected, StockLedger actual)
@@ -97,43 +176,65 @@ public sealed class StockLedgerModelTests
         Assert.Equal(expected.Level, actual.Level);
         Assert.Equal(expected.Holds.OrderBy(h => h.Id), actual.Holds.OrderBy(h => h.Id));
         Assert.Equal(expected.AppliedCount, actual.AppliedCount);
+        // Not only how many outcomes are remembered, but which, with what terms, when, and what a retry gets back.
+        Assert.Equal(expected.Remembered.OrderBy(r => r.Key, StringComparer.Ordinal), actual.Remembered.OrderBy(r => r.Key, StringComparer.Ordinal));
         Assert.Equal(expected.NextExpiry, actual.NextExpiry);
     }
 
     /// <summary>The rules, written as plainly as possible.</summary>
-    private sealed class Model
+    private sealed class Model(LedgerRetention retention)
     {
         private readonly Dictionary<string, (int Quantity, DateTimeOffset Expires)> _holds = [];
-        private readonly Dictionary<string, string> _applied = [];
-        private readonly HashSet<string> _expired = [];
-        private readonly HashSet<string> _committed = [];
-        private readonly HashSet<string> _released = [];
+
+        /// <summary>Remembered ids: the operation's fingerprint, when it was remembered, and in what order.</summary>
+        private readonly Dictionary<string, (string Fingerprint, DateTimeOffset At, long Seq)> _applied = [];
+        private long _seq;
+        private DateTimeOffset _now;
 
         public int OnHand { get; private set; }
         public int SafetyStock { get; private set; }
         public int Reserved => _holds.Values.Sum(h => h.Quantity);
         public DateTimeOffset? NextExpiry => _holds.Count == 0 ? null : _holds.Values.Min(h => h.Expires);
+        public int RememberedCount => _applied.Count;
+        public int PrunedByAge { get; private set; }
+        public int PrunedByCap { get; private set; }
         private int Available => Math.Max(0, OnHand - Reserved - SafetyStock);
 
         public bool Remembers(string key) => _applied.ContainsKey(key);
 
         public void Expire(DateTimeOffset now)
         {
-            foreach (var (id, hold) in _holds.Where(h => h.Value.Expires <= now).ToList())
+            foreach (var (id, hold) in _holds.Where(h => h.Value.Expires <= now).OrderBy(h => h.Value.Expires).ThenBy(h => h.Key, StringComparer.Ordinal).ToList())
             {
                 _holds.Remove(id);
-                _expired.Add(id);
-                _applied["exp:" + id] = "expired";
+                Remember("exp:" + id, "expired", now);
+            }
+        }
+
+        /// <summary>An id is remembered until it is older than KeepIdsFor, or until more than MaxIds are remembered (oldest go first).</summary>
+        private void Remember(string key, string fingerprint, DateTimeOffset now)
+        {
+            _applied[key] = (fingerprint, now, _seq++);
+            foreach (var old in _applied.Where(a => a.Value.At < now - retention.KeepIdsFor).Select(a => a.Key).ToList())
+            {
+                _applied.Remove(old);
+                PrunedByAge++;
+            }
+            while (_applied.Count > retention.MaxIds)
+            {
+                _applied.Remove(_applied.MinBy(a => a.Value.Seq).Key);
+                PrunedByCap++;
             }
         }
 
         public (ErrorCode? Code, bool Replay) Decide(Op op, DateTimeOffset now)
         {
-            if (_applied.TryGetValue(op.IdempotencyKey, out var fingerprint))
+            if (_applied.TryGetValue(op.IdempotencyKey, out var first))
             {
-                return fingerprint == op.Fingerprint ? (null, true) : (ErrorCode.CONFLICT, false);
+                return first.Fingerprint == op.Fingerprint ? (null, true) : (ErrorCode.CONFLICT, false);
             }
             Expire(now);
+            _now = now;
             var bad = op.Quantity is <= 0 or > Limits.MaxMovementQuantity;
             switch (op)
             {
@@ -150,6 +251,11 @@ public sealed class StockLedgerModelTests
                         : o.Quantity > Available ? (ErrorCode.INSUFFICIENT_STOCK, false)
                         : Ok(o, () => OnHand -= o.Quantity);
                 case Op.Reserve o:
+                    if (_holds.TryGetValue(o.Id, out var active))
+                    {
+                        // Its first outcome was forgotten, but the hold it made is still there.
+                        return (active.Quantity == o.Quantity ? null : ErrorCode.CONFLICT, false);
+                    }
                     return bad ? (ErrorCode.INVALID_ARGUMENT, false)
                         : o.Quantity > Available ? (ErrorCode.INSUFFICIENT_STOCK, false)
                         : Ok(o, () => _holds[o.Id] = (o.Quantity, now.AddSeconds(o.TtlSeconds)));
@@ -162,11 +268,12 @@ public sealed class StockLedgerModelTests
                         : o.Quantity - held.Quantity > Available ? (ErrorCode.INSUFFICIENT_STOCK, false)
                         : Ok(o, () => _holds[o.ReservationId] = (o.Quantity, now.AddSeconds(o.TtlSeconds)));
                 case Op.Release o:
-                    if (_holds.Remove(o.Id))
+                    if (_holds.ContainsKey(o.Id))
                     {
-                        return Ok(o, () => _released.Add(o.Id));
+                        return Ok(o, () => _holds.Remove(o.Id));
                     }
-                    return _expired.Contains(o.Id) ? (null, false) : (Ended(o.Id), false);
+                    // A lapsed hold is already back in available: a success with nothing to do, while the lapse is remembered.
+                    return Remembers("exp:" + o.Id) ? (null, false) : (Ended(o.Id), false);
                 case Op.Commit o:
                     if (!_holds.TryGetValue(o.Id, out var hold))
                     {
@@ -180,22 +287,22 @@ public sealed class StockLedgerModelTests
                     {
                         _holds.Remove(o.Id);
                         OnHand -= hold.Quantity;
-                        _committed.Add(o.Id);
                     });
                 default:
                     throw new ArgumentOutOfRangeException(nameof(op));
             }
         }
 
+        /// <summary>Why a hold is not there, as far as the remembered ids still tell.</summary>
         private ErrorCode Ended(string id) =>
-            _expired.Contains(id) ? ErrorCode.RESERVATION_EXPIRED
-            : _committed.Contains(id) || _released.Contains(id) ? ErrorCode.CONFLICT
+            Remembers("exp:" + id) ? ErrorCode.RESERVATION_EXPIRED
+            : Remembers($"{nameof(Op.Commit)}:{id}") || Remembers($"{nameof(Op.Release)}:{id}") ? ErrorCode.CONFLICT
             : ErrorCode.NOT_FOUND;
 
         private (ErrorCode?, bool) Ok(Op op, Action apply)
         {
             apply();
-            _applied[op.IdempotencyKey] = op.Fingerprint;
+            Remember(op.IdempotencyKey, op.Fingerprint, _now);
             return (null, false);
         }
     }

@@ -3,6 +3,7 @@ using Omni.LoadTests.Checks;
 namespace Omni.Tests.Load;
 
 /// <summary>The checks a run makes, fed good and bad observations.</summary>
+[Trait("Tier", "Unit")]
 public sealed class InvariantCheckTests
 {
     private static readonly StockKey Key = new("s1", "AP-10001");

@@ -23,6 +23,8 @@ public sealed class LoadFixture : IAsyncLifetime
 
     public string Reports { get; } = Directory.CreateTempSubdirectory("omni-load-reports-").FullName;
 
+    public Uri ApiAddress => _api?.BaseAddress ?? throw new InvalidOperationException("not started");
+
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.Create();

@@ -3,6 +3,7 @@ using Omni.LoadTests.Runner;
 namespace Omni.Tests.Load;
 
 /// <summary>The runner's models end where they should and record only what they measure (no timing is asserted).</summary>
+[Trait("Tier", "Unit")]
 public sealed class LoadRunnerTests
 {
     [Fact]

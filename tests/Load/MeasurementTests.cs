@@ -5,6 +5,7 @@ using Omni.LoadTests.Runner;
 namespace Omni.Tests.Load;
 
 /// <summary>Recording and merging: per-operation histograms, per-second buckets, errors by kind.</summary>
+[Trait("Tier", "Unit")]
 public sealed class MeasurementTests
 {
     [Fact]

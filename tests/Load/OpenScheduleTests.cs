@@ -3,6 +3,7 @@ using Omni.LoadTests.Runner;
 namespace Omni.Tests.Load;
 
 /// <summary>The open model's rate control: arrivals are due at fixed intervals, whatever happens to earlier ones.</summary>
+[Trait("Tier", "Unit")]
 public sealed class OpenScheduleTests
 {
     private const long Frequency = 1_000_000; // ticks per second

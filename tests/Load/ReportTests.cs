@@ -8,6 +8,7 @@ using Omni.LoadTests.Scenarios;
 namespace Omni.Tests.Load;
 
 /// <summary>The report's arithmetic and files: targets against ceilings, Prometheus text, well-formed SVG.</summary>
+[Trait("Tier", "Unit")]
 public sealed class ReportTests
 {
     private static readonly CeilingResult Pgbench = new("pgbench simple-update", CeilingKind.Pgbench, "db", 32, 6_000, "transactions/s", null, 0, null, null);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Omni.LoadTests.Checks;
 
 namespace Omni.Tests.Load;
@@ -7,6 +8,7 @@ namespace Omni.Tests.Load;
 /// working as the API changes. Each must pass its own invariants; no timing is asserted.
 /// </summary>
 [Collection(LoadCollection.Name)]
+[Trait("Tier", "Load")]
 public sealed class ScenarioRunTests(LoadFixture hosts)
 {
     private static readonly string[] Tiny = ["--users", "4", "--duration", "2", "--warmup", "1", "--ceilings", "none"];
@@ -101,27 +103,57 @@ public sealed class ScenarioRunTests(LoadFixture hosts)
         var run = await hosts.Load("memory", ["memory", "--carts", "300", "--subscriptions", "10"]);
 
         Assert.True(run.Exit == 0, run.Log);
-        var results = run.Report.GetProperty("results");
-        Assert.Equal(2, results.GetArrayLength());
-        foreach (var sample in results.EnumerateArray().SelectMany(r => new[] { r.GetProperty("before"), r.GetProperty("after") }))
+        var results = run.Report.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal([300, 10], results.Select(r => r.GetProperty("count").GetInt32()));
+        foreach (var result in results)
         {
-            // The heap is the runtime's own figure after the GC the probe asked for, not a stale metric.
-            Assert.True(sample.GetProperty("gcInduced").GetBoolean(), run.Log);
-            Assert.True(sample.GetProperty("heapBytes").GetInt64() > 0, run.Log);
+            var (before, after) = (result.GetProperty("before"), result.GetProperty("after"));
+            foreach (var sample in new[] { before, after })
+            {
+                // The heap is the runtime's own figure after the GC the probe asked for, not a stale metric;
+                // an ASP.NET Core host with Orleans never has less than a megabyte of it.
+                Assert.True(sample.GetProperty("gcInduced").GetBoolean(), run.Log);
+                Assert.InRange(sample.GetProperty("heapBytes").GetInt64(), 1L << 20, 16L << 30);
+            }
+            // The per-item figure is exactly the difference of the two samples over the count.
+            var expected = (after.GetProperty("heapBytes").GetInt64() - before.GetProperty("heapBytes").GetInt64()) / (double)result.GetProperty("count").GetInt32();
+            Assert.Equal(expected, result.GetProperty("heapBytesPerItem").GetDouble(), precision: 6);
         }
     }
 
     [Fact]
     public async Task The_profiler_samples_a_host_process_and_writes_what_it_found()
     {
+        // The profiler is for a node under load: an idle API can sit in native waits for the whole
+        // window and give no managed sample at all. Keep it busy with queries until the profile is taken.
+        using var stop = new CancellationTokenSource();
+        var busy = Task.Run(async () =>
+        {
+            using var http = new HttpClient { BaseAddress = hosts.ApiAddress };
+            var requests = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await http.PostAsJsonAsync("/graphql", new { query = "{ stores { id name kind } }" }, stop.Token);
+                    requests++;
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+            return requests;
+        });
         var run = await hosts.Load("profile", ["profile", "--process", "api", "--seconds", "2"]);
+        await stop.CancelAsync();
+        var requests = await busy;
 
         Assert.True(run.Exit == 0, run.Log);
+        Assert.True(requests > 0, "no query reached the API while it was profiled");
         var profile = await File.ReadAllTextAsync(Path.Combine(run.Folder, "profile.md"));
-        // An idle API has few threads at work, but every thread is sampled: working plus parked must be some.
-        var samples = System.Text.RegularExpressions.Regex.Match(profile, @"([\d,]+) samples of threads running managed code.*?([\d,]+) more were threads parked");
+        var samples = System.Text.RegularExpressions.Regex.Match(profile, @"([\d,]+) samples of threads running managed code");
         Assert.True(samples.Success, profile);
-        Assert.True(Number(samples.Groups[1].Value) + Number(samples.Groups[2].Value) > 0, profile);
+        Assert.True(Number(samples.Groups[1].Value) > 0, $"an API answering {requests} queries ran no managed code in 2 s?\n{profile}");
     }
 
     private static long Number(string text) =>

@@ -6,6 +6,7 @@ using Omni.Api.Live;
 namespace Omni.Tests.Api.Live;
 
 /// <summary>The live-update hub on its own: registrations per key, ordering, and slow subscribers.</summary>
+[Trait("Tier", "Unit")]
 public sealed class LiveFeedTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);

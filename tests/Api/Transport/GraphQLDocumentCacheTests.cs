@@ -6,6 +6,7 @@ using Omni.Api.Transport;
 namespace Omni.Tests.Api.Transport;
 
 /// <summary>What the document cache keeps and what it hands back (the transport tests check the rules still run).</summary>
+[Trait("Tier", "Unit")]
 public sealed class GraphQLDocumentCacheTests
 {
     private static readonly IValidationRule[] CachedRules = [GraphQL.Validation.Rules.Custom.NoIntrospectionValidationRule.Instance];

@@ -5,6 +5,7 @@ using System.Text.Json;
 namespace Omni.Tests.Api.Transport;
 
 /// <summary>GraphQL over HTTP, rule by rule, as graphql.github.io/graphql-over-http states them.</summary>
+[Trait("Tier", "Unit")]
 public sealed class GraphQLHttpTransportTests(GraphQLServerFixture fixture) : IClassFixture<GraphQLServerFixture>
 {
     private const string Json = "application/json";

@@ -8,6 +8,7 @@ using Omni.Api.Transport;
 namespace Omni.Tests.Api.Transport;
 
 /// <summary>graphql-transport-ws, rule by rule, as the graphql-ws PROTOCOL.md states them.</summary>
+[Trait("Tier", "Unit")]
 public sealed class GraphQLWebSocketTransportTests(GraphQLServerFixture fixture) : IClassFixture<GraphQLServerFixture>
 {
     private readonly GraphQLTestServer _server = fixture.Server;
@@ -41,6 +42,7 @@ public sealed class GraphQLWebSocketTransportTests(GraphQLServerFixture fixture)
     {
         await using var socket = await _server.Connect();
 
+        Assert.Equal("graphql-transport-ws", socket.AgreedSubProtocol);
         await socket.Initialise(new { hello = "there" });
     }
 

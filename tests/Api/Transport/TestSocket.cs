@@ -18,6 +18,8 @@ public sealed class TestSocket : IAsyncDisposable
     private TestSocket(ClientWebSocket socket) => _socket = socket;
 
     public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
+    /// <summary>The subprotocol the server chose in its 101 answer.</summary>
+    public string? AgreedSubProtocol => _socket.SubProtocol;
     public string? CloseReason => _socket.CloseStatusDescription;
 
     public static async Task<TestSocket> Connect(Uri uri, Action<ClientWebSocketOptions>? configure = null)

@@ -1,0 +1,105 @@
+using Npgsql;
+using Omni.Inventory;
+
+namespace Omni.Tests.Inventory;
+
+/// <summary>
+/// Two writers of one stock stream (a duplicate activation during a membership change) can
+/// never both acknowledge: the real <c>omni_inventory_append</c> refuses a batch that does not
+/// start at the stream's head, and the grain that loses fails every waiting caller and reloads
+/// the truth on its next activation.
+/// </summary>
+[Collection(InventoryCollection.Name)]
+[Trait("Tier", "Cluster")]
+public sealed class InventoryJournalTests(InventoryFixture fixture)
+{
+    private static readonly TimeSpan Hold = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task The_append_function_refuses_a_batch_that_does_not_start_at_the_head()
+    {
+        var sku = await fixture.NewSku();
+        var store = new InventoryStore(fixture.Database.DataSource);
+        var writer = new StockLedger("s1", sku);
+        var now = DateTimeOffset.UtcNow;
+        writer.Receive("m1", 10, now);
+        await store.Append(writer.Level, writer.TakePending());
+
+        // A second writer that loaded the stream before that batch: it believes the head is 0.
+        var stale = new StockLedger("s1", sku);
+        stale.Receive("m2", 5, now);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => store.Append(stale.Level, stale.TakePending()));
+
+        Assert.Equal(PostgresErrorCodes.SerializationFailure, refused.SqlState);
+        Assert.Contains("is at version 1, this batch expects 0", refused.MessageText);
+        Assert.Equal((1L, 10), await Head(sku));
+        Assert.Equal(1L, await fixture.Database.Scalar<long>("SELECT count(*) FROM omni_inventory_journal WHERE sku = $1", sku));
+    }
+
+    [Fact]
+    public async Task A_grain_whose_stream_moved_behind_its_back_acknowledges_nothing_and_reloads_the_truth()
+    {
+        var sku = await fixture.NewSku();
+        var stock = fixture.Grains.Inventory("s1", sku);
+        Assert.True((await stock.Receive("m1", 10)).Succeeded);
+        Assert.Equal(1, (await stock.GetStock()).Version);
+
+        // Another activation of the same grain (as during a membership change) loads the stream
+        // and sells 4 units at a till: the head moves to version 2 behind this activation's back.
+        var journal = new InventoryStore(fixture.Database.DataSource);
+        var (snapshot, events) = await journal.Load("s1", sku);
+        Assert.Null(snapshot);
+        var other = new StockLedger("s1", sku);
+        foreach (var e in events)
+        {
+            other.Apply(e);
+        }
+        Assert.True(other.RecordSale("till-1", 4, DateTimeOffset.UtcNow).Succeeded);
+        await journal.Append(other.Level, other.TakePending());
+        Assert.Equal((2L, 6), await Head(sku));
+
+        // This activation still believes 10 are available. Five concurrent holds of 2 fit its
+        // belief; only 6 units are really there. Not one may be acknowledged.
+        var holds = Enumerable.Range(0, 5).Select(i => Outcome(stock.Reserve($"r{i}", 2, Hold, $"cart:{i}"))).ToList();
+        var outcomes = await Task.WhenAll(holds);
+
+        Assert.All(outcomes, o => Assert.True(o.Failure is not null, $"acknowledged against a stale head: {o.Result}"));
+        Assert.Equal((2L, 6), await Head(sku));
+        Assert.Equal(0L, await fixture.Database.Scalar<long>(
+            "SELECT count(*) FROM omni_inventory_journal WHERE sku = $1 AND events::text LIKE '%cart:%'", sku));
+
+        // The next activation loads the truth: the sale is there, none of the refused holds is.
+        var truth = await Eventually.Get(() => stock.GetStock(), l => l is { Version: 2, OnHand: 6, Reserved: 0 },
+            Deadline, "the grain reactivates from the journal");
+        Assert.Equal(6, truth.Available);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Null(await stock.GetReservation($"r{i}"));
+        }
+        // A retry with the same id is judged against the truth, and the stream goes on from its real head.
+        Assert.True((await stock.Reserve("r0", 2, Hold, "cart:0")).Succeeded);
+        Assert.Equal(ErrorCode.CONFLICT, (await stock.RecordSale("till-1", 5)).Error?.Code);
+        Assert.Equal(ErrorCode.INSUFFICIENT_STOCK, (await stock.Reserve("r9", 5, Hold, "cart:9")).Error?.Code);
+        Assert.Equal((3L, 6), await Head(sku));
+    }
+
+    private async Task<(long Version, int OnHand)> Head(string sku)
+    {
+        var version = await fixture.Database.Scalar<long>("SELECT version FROM omni_inventory_level WHERE sku = $1 AND store_id = 's1'", sku);
+        var onHand = await fixture.Database.Scalar<int>("SELECT on_hand FROM omni_inventory_level WHERE sku = $1 AND store_id = 's1'", sku);
+        return (version, onHand);
+    }
+
+    private static async Task<(StockResult? Result, Exception? Failure)> Outcome(Task<StockResult> call)
+    {
+        try
+        {
+            return (await call, null);
+        }
+        catch (Exception e)
+        {
+            return (null, e);
+        }
+    }
+}
