@@ -316,7 +316,7 @@ internal sealed partial class GraphQLWebSocketSession
         catch (Exception e)
         {
             LogOperationFailed(_logger, operation.Id, e);
-            Finish(operation, Error(operation.Id, [GraphQLRequestParser.Error("INTERNAL_SERVER_ERROR", "The operation failed.")]));
+            Finish(operation, Error(operation.Id, [_executor.ErrorFor(e)]));
         }
         finally
         {
@@ -493,8 +493,13 @@ internal sealed partial class GraphQLWebSocketSession
 
         public void OnError(Exception error)
         {
-            // graphql-dotnet hands stream failures over as ExecutionErrors without exception details.
-            var executionError = error as ExecutionError ?? GraphQLRequestParser.Error("INTERNAL_SERVER_ERROR", "The event stream failed.");
+            // graphql-dotnet hands stream failures over as ExecutionErrors, already through the executor's
+            // UnhandledExceptionDelegate; anything else gets the same stable code and generic message.
+            if (error is not ExecutionError)
+            {
+                LogStreamFailed(session._logger, operation.Id, error);
+            }
+            var executionError = error as ExecutionError ?? session._executor.ErrorFor(error);
             session.Finish(operation, Error(operation.Id, [executionError]));
             ended.TrySetResult();
         }
@@ -517,6 +522,9 @@ internal sealed partial class GraphQLWebSocketSession
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The connection_init authenticator failed; refusing the socket")]
     private static partial void LogAuthenticatorFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The event stream of GraphQL operation {Id} failed")]
+    private static partial void LogStreamFailed(ILogger logger, string id, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL operation {Id} failed")]
     private static partial void LogOperationFailed(ILogger logger, string id, Exception exception);

@@ -266,7 +266,7 @@ public sealed class GraphQLWebSocketTransportTests(GraphQLServerFixture fixture)
         Assert.DoesNotContain("secret detail", text, StringComparison.Ordinal);
         var next = JsonDocument.Parse(text!).RootElement;
         Assert.Equal("next", next.GetProperty("type").GetString());
-        Assert.Equal("INVALID_OPERATION", GraphQLHttpTransportTests.Code(next.GetProperty("payload").GetProperty("errors")[0]));
+        Assert.Equal("INTERNAL", GraphQLHttpTransportTests.Code(next.GetProperty("payload").GetProperty("errors")[0]));
     }
 
     [Theory]
