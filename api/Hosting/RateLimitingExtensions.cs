@@ -1,6 +1,8 @@
+using System.Net;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Omni.Api.Transport;
 
 namespace Omni.Api.Hosting;
 
@@ -13,17 +15,59 @@ public sealed class RateLimitSettings
     public int Burst { get; set; } = 1000;
 }
 
+/// <summary>
+/// One token bucket per client, shared by every way in: each HTTP request to /graphql and each
+/// <c>subscribe</c> message on a GraphQL socket takes a permit from it. A signed-in caller is one
+/// client (by token subject), anyone else one client per remote address.
+/// </summary>
+public sealed class ClientRateLimit : IClientRateLimit, IDisposable
+{
+    /// <summary>The partition of requests that are not counted (paths other than /graphql).</summary>
+    internal const string Unlimited = "";
+
+    public ClientRateLimit(RateLimitSettings settings)
+    {
+        Limiter = PartitionedRateLimiter.Create<string, string>(client =>
+            settings.PermitsPerSecond <= 0 || client.Length == 0
+                ? RateLimitPartition.GetNoLimiter(Unlimited)
+                : RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = Math.Max(settings.Burst, settings.PermitsPerSecond),
+                    TokensPerPeriod = settings.PermitsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+    }
+
+    internal PartitionedRateLimiter<string> Limiter { get; }
+
+    public string ClientOf(ClaimsPrincipal user, IPAddress? address) =>
+        user.FindFirstValue("sub") is { Length: > 0 } subject ? $"sub:{subject}" : $"ip:{address}";
+
+    public bool TryAcquire(string client)
+    {
+        using var lease = Limiter.AttemptAcquire(client);
+        return lease.IsAcquired;
+    }
+
+    public void Dispose() => Limiter.Dispose();
+}
+
 public static class RateLimitingExtensions
 {
     /// <summary>
-    /// A token bucket per client on /graphql, with ASP.NET Core's rate limiter: a signed-in
-    /// caller is one client (by subject), anyone else is one client per remote address. Over the
-    /// limit: 429 with Retry-After and a GraphQL error (code RATE_LIMITED); nothing is executed.
-    /// A WebSocket is one request; its operations are bounded by the transport's per-socket limits.
+    /// The per-client budget (<see cref="ClientRateLimit"/>) on /graphql, with ASP.NET Core's rate
+    /// limiter for HTTP. Over the limit: 429 with Retry-After and a GraphQL error (code
+    /// RATE_LIMITED); nothing is executed. A socket's upgrade takes one permit, and each of its
+    /// <c>subscribe</c> messages another (over the limit: an <c>error</c> message, RATE_LIMITED).
     /// </summary>
     public static WebApplicationBuilder AddOmniRateLimiting(this WebApplicationBuilder builder)
     {
         var settings = builder.Configuration.GetSection("Omni:RateLimit").Get<RateLimitSettings>() ?? new RateLimitSettings();
+        var clients = new ClientRateLimit(settings);
+        builder.Services.AddSingleton(clients);
+        builder.Services.AddSingleton<IClientRateLimit>(clients);
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -35,23 +79,12 @@ public static class RateLimitingExtensions
                     """{"errors":[{"message":"too many requests from this client: slow down and retry","extensions":{"code":"RATE_LIMITED"}}]}""",
                     cancellationToken);
             };
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                settings.PermitsPerSecond <= 0 || !context.Request.Path.StartsWithSegments("/graphql")
-                    ? RateLimitPartition.GetNoLimiter("unlimited")
-                    : RateLimitPartition.GetTokenBucketLimiter(ClientOf(context), _ => new TokenBucketRateLimiterOptions
-                    {
-                        TokenLimit = Math.Max(settings.Burst, settings.PermitsPerSecond),
-                        TokensPerPeriod = settings.PermitsPerSecond,
-                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                        QueueLimit = 0,
-                        AutoReplenishment = true,
-                    }));
+            options.GlobalLimiter = clients.Limiter.WithTranslatedKey<HttpContext>(
+                context => context.Request.Path.StartsWithSegments("/graphql")
+                    ? clients.ClientOf(context.User, context.Connection.RemoteIpAddress)
+                    : ClientRateLimit.Unlimited,
+                leaveOpen: true);
         });
         return builder;
     }
-
-    private static string ClientOf(HttpContext context) =>
-        context.User.FindFirstValue("sub") is { Length: > 0 } subject
-            ? $"sub:{subject}"
-            : $"ip:{context.Connection.RemoteIpAddress}";
 }
