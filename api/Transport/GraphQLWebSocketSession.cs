@@ -160,32 +160,44 @@ internal sealed partial class GraphQLWebSocketSession
         }
         using (document)
         {
-            var message = document.RootElement;
-            var type = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("type", out var found)
-                && found.ValueKind == JsonValueKind.String ? found.GetString() : null;
-            switch (type)
+            try
             {
-                case "connection_init":
-                    await OnConnectionInitAsync(message);
-                    break;
-                case "subscribe":
-                    OnSubscribe(message);
-                    break;
-                case "complete":
-                    OnComplete(message);
-                    break;
-                case "ping":
-                    OnPing(message);
-                    break;
-                case "pong":
-                    break; // an answer to our ping, or an unsolicited heartbeat: nothing to do
-                case null:
-                    Close(BadRequest, "Messages need a 'type' string");
-                    break;
-                default:
-                    Close(BadRequest, $"Unsupported message type '{type}'");
-                    break;
+                await OnMessageAsync(document.RootElement);
             }
+            catch (Exception e) when (GraphQLRequestParser.IsUnreadableText(e))
+            {
+                // A string escaping half a surrogate pair (\ud800): System.Text.Json cannot read it.
+                Close(BadRequest, "Invalid text in message");
+            }
+        }
+    }
+
+    private async Task OnMessageAsync(JsonElement message)
+    {
+        var type = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("type", out var found)
+            && found.ValueKind == JsonValueKind.String ? found.GetString() : null;
+        switch (type)
+        {
+            case "connection_init":
+                await OnConnectionInitAsync(message);
+                break;
+            case "subscribe":
+                OnSubscribe(message);
+                break;
+            case "complete":
+                OnComplete(message);
+                break;
+            case "ping":
+                OnPing(message);
+                break;
+            case "pong":
+                break; // an answer to our ping, or an unsolicited heartbeat: nothing to do
+            case null:
+                Close(BadRequest, "Messages need a 'type' string");
+                break;
+            default:
+                Close(BadRequest, $"Unsupported message type '{type}'");
+                break;
         }
     }
 

@@ -63,6 +63,29 @@ public sealed class IdGrammarTests(OmniApiFixture omni)
         Assert.Equal(before.ToString(), (await Stock(sku)).ToString());
     }
 
+    [Theory]
+    [InlineData("""{"query":"mutation($s: ID!, $k: ID!, $r: ID!) { reserveStock(storeId: $s, sku: $k, quantity: 1, reservationId: $r) { errors { code } } }","variables":{"s":"s1","k":"SKU","r":"R-\ud800"}}""")]
+    [InlineData("""{"query":"mutation($s: ID!, $k: ID!) { reserveStock(storeId: $s, sku: $k, quantity: 1, reservationId: \"R-\ud800\") { errors { code } } }","variables":{"s":"s1","k":"SKU"}}""")]
+    public async Task A_lone_surrogate_escaped_in_the_json_is_refused_not_a_server_error(string body)
+    {
+        var sku = await omni.NewProduct(stock: ("s1", 5));
+        var before = await Stock(sku);
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, omni.A.GraphQLUri)
+        {
+            Content = new StringContent(body.Replace("SKU", sku, StringComparison.Ordinal), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await omni.StaffToken("s1"));
+        request.Headers.Accept.ParseAdd("application/json");
+
+        using var response = await http.SendAsync(request);
+
+        Assert.True((int)response.StatusCode < 500, $"HTTP {(int)response.StatusCode}");
+        var answer = new GraphQLResponse(System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+        Assert.Equal(["INVALID_ARGUMENT"], answer.ErrorCodes);
+        Assert.Equal(before.ToString(), (await Stock(sku)).ToString());
+    }
+
     [Fact]
     public async Task Text_inside_an_input_object_follows_the_grammar_too()
     {
