@@ -1,4 +1,7 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -40,7 +43,26 @@ public static class Extensions
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        // Metrics name every grain type, endpoint and call rate: for the scraper on this machine, not
+        // for whoever reaches the public port. Anyone else gets 404, as if there were none.
+        if (!app.Configuration.GetValue<bool>(MetricsAllowRemoteKey))
+        {
+            app.UseWhen(
+                context => context.Request.Path.StartsWithSegments(MetricsPath) && !IsLoopback(context.Connection.RemoteIpAddress),
+                refused => refused.Run(context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }));
+        }
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;
     }
+
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>True: serve /metrics to any address; false (the default): to loopback callers only.</summary>
+    public const string MetricsAllowRemoteKey = "Omni:Metrics:AllowRemote";
+
+    private static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address);
 }

@@ -4,7 +4,16 @@ using Omni.Silo.Database;
 using Omni.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-var settings = SiloSettings.From(builder.Configuration);
+SiloSettings settings;
+try
+{
+    settings = SiloSettings.From(builder.Configuration);
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"omni silo: {e.Message}");
+    return 2;
+}
 
 try
 {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Omni.Api.Schema;
 using Omni.Api.Transport;
 
 namespace Omni.Api.Auth;
@@ -78,8 +79,9 @@ public sealed record DevTokenRequest(string? Role, string? CustomerId, string? S
     public string? Validate() => ParsedRole switch
     {
         null => "role must be CUSTOMER, STAFF or OPS",
-        Auth.Role.CUSTOMER when CustomerId is not { Length: > 0 and <= Limits.MaxIdLength } => $"a CUSTOMER token needs a customerId of 1 to {Limits.MaxIdLength} characters",
-        Auth.Role.STAFF when StoreId is not { Length: > 0 and <= Limits.MaxIdLength } => $"a STAFF token needs a storeId of 1 to {Limits.MaxIdLength} characters",
+        // The subject and store become grain keys: the same id grammar as every GraphQL argument.
+        Auth.Role.CUSTOMER when CustomerId is not { Length: > 0 } || !IdGrammar.IsValidId(CustomerId) => $"a CUSTOMER token needs a customerId of 1 to {Limits.MaxIdLength} printable characters",
+        Auth.Role.STAFF when StoreId is not { Length: > 0 } || !IdGrammar.IsValidId(StoreId) => $"a STAFF token needs a storeId of 1 to {Limits.MaxIdLength} printable characters",
         Auth.Role.CUSTOMER when StoreId is not null => "a CUSTOMER token has no storeId",
         Auth.Role.STAFF when CustomerId is not null => "a STAFF token has no customerId",
         Auth.Role.OPS when CustomerId is not null || StoreId is not null => "an OPS token has neither customerId nor storeId",

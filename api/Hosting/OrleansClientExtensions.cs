@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
+using Omni.Api.Transport;
 using Omni.ServiceDefaults;
 using Orleans.Configuration;
 
@@ -40,6 +41,7 @@ public static class OrleansClientExtensions
         // Serve /health/live (and say "not ready") while the client still looks for a gateway,
         // instead of keeping the HTTP port closed until a silo is up.
         builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
+        builder.Services.AddSingleton<IRetryableFailures, ClusterFailures>();
         builder.Services.AddHealthChecks().AddCheck<ClusterReachableHealthCheck>("cluster", tags: [Extensions.ReadyTag]);
         return builder;
     }

@@ -86,7 +86,8 @@ public static class OmniSchemaExtensions
     {
         services.AddGraphQL(graphQL => graphQL
             .AddSchema<OmniSchema>()
-            .AddGraphTypes(typeof(OmniSchema).Assembly));
+            .AddGraphTypes(typeof(OmniSchema).Assembly)
+            .AddValidationRule<IdGrammarRule>(useForCachedDocuments: true));
         services.AddScoped<ProductLoader>();
 
         services.AddOptions<LiveOptions>()

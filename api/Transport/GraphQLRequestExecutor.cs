@@ -24,6 +24,7 @@ internal enum GraphQLTransportKind
 internal sealed partial class GraphQLRequestExecutor
 {
     private readonly IDocumentExecuter _executer;
+    private readonly ClientFailures _failures;
     private readonly ILogger<GraphQLRequestExecutor> _logger;
     private readonly IValidationRule[] _httpGetRules;
     private readonly IValidationRule[] _httpPostRules;
@@ -32,9 +33,11 @@ internal sealed partial class GraphQLRequestExecutor
     private readonly IValidationRule[] _cachedHttpPostRules;
     private readonly IValidationRule[] _cachedWebSocketRules;
 
-    public GraphQLRequestExecutor(IDocumentExecuter executer, IOptions<GraphQLTransportOptions> options, ILogger<GraphQLRequestExecutor> logger)
+    public GraphQLRequestExecutor(IDocumentExecuter executer, ClientFailures failures, IOptions<GraphQLTransportOptions> options,
+        ILogger<GraphQLRequestExecutor> logger)
     {
         _executer = executer;
+        _failures = failures;
         _logger = logger;
         var limits = options.Value;
         // The spec's rules, the alias limit and introspection's switch judge the whole document, so a
@@ -80,14 +83,19 @@ internal sealed partial class GraphQLRequestExecutor
                 GraphQLTransportKind.HttpPost => _cachedHttpPostRules,
                 _ => _cachedWebSocketRules,
             },
-            // graphql-dotnet turns resolver exceptions into errors without details for the client;
-            // the details belong in the server log.
+            // Left to graphql-dotnet, an exception's type becomes the error's code (TIMEOUT,
+            // ORLEANS_MESSAGE_REJECTION...): internals a client cannot act on. It gets a stable code
+            // instead, UNAVAILABLE or INTERNAL; the details belong in the server log.
             UnhandledExceptionDelegate = context =>
             {
                 LogResolverFailed(_logger, context.FieldContext?.FieldDefinition.Name, context.OriginalException);
+                context.Exception = _failures.ErrorFor(context.OriginalException);
                 return Task.CompletedTask;
             },
         });
+
+    /// <summary>What a client is told of a failure outside graphql-dotnet's execution (a socket's operation, an event stream).</summary>
+    public ExecutionError ErrorFor(Exception exception) => _failures.ErrorFor(exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL execution failed in field {Field}")]
     private static partial void LogResolverFailed(ILogger logger, string? field, Exception exception);

@@ -17,6 +17,7 @@ internal static class GraphQLRequestParser
 {
     public const string InvalidJson = "INVALID_JSON";
     public const string InvalidRequest = "INVALID_REQUEST";
+    public const string InvalidArgument = "INVALID_ARGUMENT";
 
     public static bool TryParseBody(ReadOnlySequence<byte> body, IGraphQLSerializer serializer,
         [NotNullWhen(true)] out GraphQLRequest? request, [NotNullWhen(false)] out ExecutionError? error)
@@ -40,6 +41,23 @@ internal static class GraphQLRequestParser
 
     /// <summary>Reads the JSON encoding: an object with query, operationName, variables and extensions.</summary>
     public static bool TryParseObject(JsonElement json, IGraphQLSerializer serializer,
+        [NotNullWhen(true)] out GraphQLRequest? request, [NotNullWhen(false)] out ExecutionError? error)
+    {
+        try
+        {
+            return TryParseObjectOrThrow(json, serializer, out request, out error);
+        }
+        catch (Exception e) when (IsUnreadableText(e))
+        {
+            // JSON may escape half a surrogate pair (\ud800); System.Text.Json refuses to make a string
+            // of it. Such a string can be no valid argument, so it is refused as one, not as a server fault.
+            request = null;
+            error = Error(InvalidArgument, "A string in the request is not valid Unicode text (an unpaired surrogate).");
+            return false;
+        }
+    }
+
+    private static bool TryParseObjectOrThrow(JsonElement json, IGraphQLSerializer serializer,
         [NotNullWhen(true)] out GraphQLRequest? request, [NotNullWhen(false)] out ExecutionError? error)
     {
         request = null;
@@ -76,6 +94,21 @@ internal static class GraphQLRequestParser
 
     /// <summary>Reads a GET request: the same parameters, with variables and extensions as JSON strings.</summary>
     public static bool TryParseQueryString(IQueryCollection parameters, IGraphQLSerializer serializer,
+        [NotNullWhen(true)] out GraphQLRequest? request, [NotNullWhen(false)] out ExecutionError? error)
+    {
+        try
+        {
+            return TryParseQueryStringOrThrow(parameters, serializer, out request, out error);
+        }
+        catch (Exception e) when (IsUnreadableText(e))
+        {
+            request = null;
+            error = Error(InvalidArgument, "A string in the request is not valid Unicode text (an unpaired surrogate).");
+            return false;
+        }
+    }
+
+    private static bool TryParseQueryStringOrThrow(IQueryCollection parameters, IGraphQLSerializer serializer,
         [NotNullWhen(true)] out GraphQLRequest? request, [NotNullWhen(false)] out ExecutionError? error)
     {
         request = null;
@@ -123,13 +156,20 @@ internal static class GraphQLRequestParser
             map = serializer.ReadNode<Inputs>(value);
             return true;
         }
-        catch (JsonException)
+        catch (JsonException e) when (!IsUnreadableText(e))
         {
             return false;
         }
     }
 
     public static ExecutionError Error(string code, string message) => new(message) { Code = code };
+
+    /// <summary>
+    /// System.Text.Json parses a string escaping half a surrogate pair but cannot turn it into a .NET
+    /// string: reading one throws InvalidOperationException (inside a JsonException from a converter).
+    /// </summary>
+    public static bool IsUnreadableText(Exception exception) =>
+        exception is InvalidOperationException or JsonException { InnerException: InvalidOperationException };
 
     private static bool TryReadProperty(JsonElement request, string property, IGraphQLSerializer serializer,
         out Inputs? map, [NotNullWhen(false)] out ExecutionError? error)
@@ -156,7 +196,7 @@ internal static class GraphQLRequestParser
                 return true;
             }
         }
-        catch (JsonException)
+        catch (JsonException e) when (!IsUnreadableText(e))
         {
         }
         error = Error(InvalidRequest, $"'{property}' must be a JSON object.");

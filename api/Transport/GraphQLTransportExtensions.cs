@@ -20,6 +20,7 @@ public static class GraphQLTransportExtensions
         services.AddGraphQL(graphQL => graphQL
             .AddSystemTextJson()
             .AddErrorInfoProvider(errors => errors.ExposeExceptionDetails = false));
+        services.AddSingleton<ClientFailures>();
         services.AddSingleton<GraphQLDocumentCache>();
         services.AddSingleton<GraphQL.DI.IConfigureExecution>(sp => sp.GetRequiredService<GraphQLDocumentCache>());
         services.AddSingleton<GraphQLRequestExecutor>();

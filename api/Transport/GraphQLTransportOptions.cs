@@ -34,7 +34,10 @@ public sealed class GraphQLTransportOptions
     /// <summary>Concurrent operations on one socket; a further <c>subscribe</c> gets an <c>error</c> message.</summary>
     public int MaxOperationsPerSocket { get; set; } = 50;
 
-    /// <summary>Open GraphQL sockets per remote IP address; a further upgrade gets HTTP 429.</summary>
+    /// <summary>
+    /// Open GraphQL sockets per client (its token's subject, else its address: <see cref="IClientRateLimit"/>);
+    /// a further upgrade gets HTTP 429, a further <c>connection_init</c> token close 4429.
+    /// </summary>
     public int MaxSocketsPerClient { get; set; } = 20;
 
     /// <summary>

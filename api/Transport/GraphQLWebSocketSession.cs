@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net.WebSockets;
 using System.Security.Claims;
 using System.Text;
@@ -28,6 +29,7 @@ internal sealed partial class GraphQLWebSocketSession
     private const WebSocketCloseStatus InitTimeout = (WebSocketCloseStatus)4408;
     private const WebSocketCloseStatus SubscriberExists = (WebSocketCloseStatus)4409;
     private const WebSocketCloseStatus TooManyInitialisations = (WebSocketCloseStatus)4429;
+    private const WebSocketCloseStatus TooManySockets = (WebSocketCloseStatus)4429;
     private const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
 
     /// <summary>How long a closing client gets to answer our close frame (or read its backlog) before the socket is aborted.</summary>
@@ -39,6 +41,7 @@ internal sealed partial class GraphQLWebSocketSession
     private readonly GraphQLTransportOptions _options;
     private readonly IServiceScopeFactory _scopes;
     private readonly IConnectionInitAuthenticator? _authenticator;
+    private readonly SocketClient _client;
     private readonly ILogger _logger;
     private readonly Channel<OperationMessage> _outbox;
     private readonly ConcurrentDictionary<string, Operation> _operations = new(StringComparer.Ordinal);
@@ -56,9 +59,10 @@ internal sealed partial class GraphQLWebSocketSession
 
     public GraphQLWebSocketSession(WebSocket socket, ClaimsPrincipal user, IConnectionInitAuthenticator? authenticator,
         GraphQLRequestExecutor executor, IGraphQLTextSerializer serializer, GraphQLTransportOptions options,
-        IServiceScopeFactory scopes, ILogger logger)
+        IServiceScopeFactory scopes, SocketClient client, ILogger logger)
     {
         _socket = socket;
+        _client = client;
         _user = user;
         _authenticator = authenticator;
         _executor = executor;
@@ -78,6 +82,7 @@ internal sealed partial class GraphQLWebSocketSession
     {
         var writer = WriteLoopAsync();
         _ = CloseUnlessAcknowledgedAsync();
+        _ = CloseWhenTokenExpiresAsync(_user);
         // 1001 Going Away tells graphql-ws clients to reconnect, to another API node during a rolling deploy.
         using var shutdown = applicationStopping.Register(() => Close(WebSocketCloseStatus.EndpointUnavailable, "Server shutting down"));
         try
@@ -155,32 +160,44 @@ internal sealed partial class GraphQLWebSocketSession
         }
         using (document)
         {
-            var message = document.RootElement;
-            var type = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("type", out var found)
-                && found.ValueKind == JsonValueKind.String ? found.GetString() : null;
-            switch (type)
+            try
             {
-                case "connection_init":
-                    await OnConnectionInitAsync(message);
-                    break;
-                case "subscribe":
-                    OnSubscribe(message);
-                    break;
-                case "complete":
-                    OnComplete(message);
-                    break;
-                case "ping":
-                    OnPing(message);
-                    break;
-                case "pong":
-                    break; // an answer to our ping, or an unsolicited heartbeat: nothing to do
-                case null:
-                    Close(BadRequest, "Messages need a 'type' string");
-                    break;
-                default:
-                    Close(BadRequest, $"Unsupported message type '{type}'");
-                    break;
+                await OnMessageAsync(document.RootElement);
             }
+            catch (Exception e) when (GraphQLRequestParser.IsUnreadableText(e))
+            {
+                // A string escaping half a surrogate pair (\ud800): System.Text.Json cannot read it.
+                Close(BadRequest, "Invalid text in message");
+            }
+        }
+    }
+
+    private async Task OnMessageAsync(JsonElement message)
+    {
+        var type = message.ValueKind == JsonValueKind.Object && message.TryGetProperty("type", out var found)
+            && found.ValueKind == JsonValueKind.String ? found.GetString() : null;
+        switch (type)
+        {
+            case "connection_init":
+                await OnConnectionInitAsync(message);
+                break;
+            case "subscribe":
+                OnSubscribe(message);
+                break;
+            case "complete":
+                OnComplete(message);
+                break;
+            case "ping":
+                OnPing(message);
+                break;
+            case "pong":
+                break; // an answer to our ping, or an unsolicited heartbeat: nothing to do
+            case null:
+                Close(BadRequest, "Messages need a 'type' string");
+                break;
+            default:
+                Close(BadRequest, $"Unsupported message type '{type}'");
+                break;
         }
     }
 
@@ -220,7 +237,13 @@ internal sealed partial class GraphQLWebSocketSession
                 Close(Forbidden, "Forbidden");
                 return;
             }
+            if (!_client.TryBecome(user))
+            {
+                Close(TooManySockets, "Too many sockets for this client");
+                return;
+            }
             _user = user;
+            _ = CloseWhenTokenExpiresAsync(user);
         }
         if (_close is null)
         {
@@ -251,6 +274,12 @@ internal sealed partial class GraphQLWebSocketSession
         if (_operations.ContainsKey(id))
         {
             Close(SubscriberExists, $"Subscriber for {id} already exists");
+            return;
+        }
+        // Each operation on a socket costs its client what a request over HTTP costs: one permit.
+        if (!_client.TryAcquire(_user))
+        {
+            Send(Error(id, [GraphQLRequestParser.Error("RATE_LIMITED", "Too many requests from this client: slow down and retry.")]));
             return;
         }
         if (_operations.Count >= _options.MaxOperationsPerSocket)
@@ -316,7 +345,7 @@ internal sealed partial class GraphQLWebSocketSession
         catch (Exception e)
         {
             LogOperationFailed(_logger, operation.Id, e);
-            Finish(operation, Error(operation.Id, [GraphQLRequestParser.Error("INTERNAL_SERVER_ERROR", "The operation failed.")]));
+            Finish(operation, Error(operation.Id, [_executor.ErrorFor(e)]));
         }
         finally
         {
@@ -387,6 +416,37 @@ internal sealed partial class GraphQLWebSocketSession
             Close(InitTimeout, "Connection initialisation timeout");
         }
     }
+
+    /// <summary>
+    /// A socket must not outlive the token it was opened with: at the token's <c>exp</c> it is closed
+    /// with 4403, as HTTP would then answer UNAUTHENTICATED. The client reconnects with a fresh token.
+    /// </summary>
+    private async Task CloseWhenTokenExpiresAsync(ClaimsPrincipal user)
+    {
+        if (user.Identity?.IsAuthenticated != true
+            || !long.TryParse(user.FindFirst("exp")?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var exp))
+        {
+            return;
+        }
+        var left = DateTimeOffset.FromUnixTimeSeconds(Math.Min(exp, DateTimeOffset.MaxValue.ToUnixTimeSeconds())) - DateTimeOffset.UtcNow;
+        try
+        {
+            // Task.Delay takes at most about 49 days; a token living longer is checked again then.
+            while (left > TimeSpan.Zero)
+            {
+                var wait = left < MaxDelay ? left : MaxDelay;
+                await Task.Delay(wait, _stopping.Token);
+                left -= wait;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return; // closing anyway
+        }
+        Close(Forbidden, "Token expired");
+    }
+
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(30);
 
     /// <summary>The one sender on this socket: WebSocket allows a single send at a time.</summary>
     private async Task WriteLoopAsync()
@@ -493,8 +553,13 @@ internal sealed partial class GraphQLWebSocketSession
 
         public void OnError(Exception error)
         {
-            // graphql-dotnet hands stream failures over as ExecutionErrors without exception details.
-            var executionError = error as ExecutionError ?? GraphQLRequestParser.Error("INTERNAL_SERVER_ERROR", "The event stream failed.");
+            // graphql-dotnet hands stream failures over as ExecutionErrors, already through the executor's
+            // UnhandledExceptionDelegate; anything else gets the same stable code and generic message.
+            if (error is not ExecutionError)
+            {
+                LogStreamFailed(session._logger, operation.Id, error);
+            }
+            var executionError = error as ExecutionError ?? session._executor.ErrorFor(error);
             session.Finish(operation, Error(operation.Id, [executionError]));
             ended.TrySetResult();
         }
@@ -517,6 +582,9 @@ internal sealed partial class GraphQLWebSocketSession
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The connection_init authenticator failed; refusing the socket")]
     private static partial void LogAuthenticatorFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The event stream of GraphQL operation {Id} failed")]
+    private static partial void LogStreamFailed(ILogger logger, string id, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL operation {Id} failed")]
     private static partial void LogOperationFailed(ILogger logger, string id, Exception exception);

@@ -18,7 +18,14 @@ public sealed class StockLedger
     /// </summary>
     private readonly SortedSet<(DateTimeOffset ExpiresAt, string Id)> _byExpiry = new(ExpiryOrder.Instance);
     private readonly Dictionary<string, AppliedOperation> _applied = new(StringComparer.Ordinal);
-    private readonly Queue<(string Key, DateTimeOffset At)> _appliedOrder = new();
+    /// <summary>
+    /// Remembered keys in the order they were remembered. A key remembered again (a hold id used
+    /// anew and lapsing again) leaves its older entry behind: an entry counts only while its
+    /// sequence number is the key's current one, so stale entries never count against the cap,
+    /// never forget the current outcome, and are not written into snapshots.
+    /// </summary>
+    private readonly Queue<(string Key, long Seq, DateTimeOffset At)> _appliedOrder = new();
+    private long _nextSeq;
     private readonly List<InventoryEvent> _pending = [];
     private readonly LedgerRetention _retention;
 
@@ -242,7 +249,7 @@ public sealed class StockLedger
     public LedgerSnapshot ToSnapshot() => new(
         OnHand, SafetyStock, Version, UpdatedAt,
         [.. _holds.Values.OrderBy(h => h.Id, StringComparer.Ordinal)],
-        [.. _appliedOrder.Select(o => (o.Key, Op: _applied[o.Key])).Select(a => new AppliedSnapshot(
+        [.. _appliedOrder.Where(IsCurrent).Select(o => (o.Key, Op: _applied[o.Key])).Select(a => new AppliedSnapshot(
             a.Key, a.Op.Fingerprint, a.Op.At,
             a.Op.Result.Stock.OnHand, a.Op.Result.Stock.Reserved, a.Op.Result.Stock.SafetyStock, a.Op.Result.Stock.Version,
             a.Op.Result.Reservation is { } r ? new Hold(r.Id, r.Quantity, r.ExpiresAt, r.Owner) : null))]);
@@ -372,21 +379,34 @@ public sealed class StockLedger
 
     private void Remember(string key, string fingerprint, StockResult result, DateTimeOffset at)
     {
-        _applied[key] = new AppliedOperation(fingerprint, result, at);
-        _appliedOrder.Enqueue((key, at));
+        var seq = ++_nextSeq;
+        _applied[key] = new AppliedOperation(fingerprint, result, at, seq);
+        _appliedOrder.Enqueue((key, seq, at));
     }
 
-    /// <summary>Old ids are forgotten after the retention window, and beyond a cap, so state stays compact.</summary>
+    private bool IsCurrent((string Key, long Seq, DateTimeOffset At) entry) =>
+        _applied.TryGetValue(entry.Key, out var op) && op.Seq == entry.Seq;
+
+    /// <summary>
+    /// Old ids are forgotten after the retention window, and the oldest beyond a cap, so state
+    /// stays compact. The cap counts the ids remembered, not the entries of the queue.
+    /// </summary>
     private void Prune(DateTimeOffset now)
     {
         var horizon = now - _retention.KeepIdsFor;
-        while (_appliedOrder.TryPeek(out var oldest) && (oldest.At < horizon || _appliedOrder.Count > _retention.MaxIds))
+        while (_appliedOrder.TryPeek(out var oldest))
         {
-            _appliedOrder.Dequeue();
-            if (_applied.TryGetValue(oldest.Key, out var entry) && entry.At == oldest.At)
+            if (!IsCurrent(oldest))
             {
-                _applied.Remove(oldest.Key);
+                _appliedOrder.Dequeue();
+                continue;
             }
+            if (oldest.At >= horizon && _applied.Count <= _retention.MaxIds)
+            {
+                break;
+            }
+            _appliedOrder.Dequeue();
+            _applied.Remove(oldest.Key);
         }
     }
 
@@ -394,7 +414,7 @@ public sealed class StockLedger
 
     private static string CommitFingerprint(string? by) => by is null ? "commit" : $"commit:{by}";
 
-    private sealed record AppliedOperation(string Fingerprint, StockResult Result, DateTimeOffset At);
+    private sealed record AppliedOperation(string Fingerprint, StockResult Result, DateTimeOffset At, long Seq);
 }
 
 /// <summary>An active hold as the ledger keeps it.</summary>

@@ -21,6 +21,15 @@ public sealed class SiloSettings
             throw new InvalidOperationException(
                 "No database configured: set Omni:Postgres (environment variable Omni__Postgres) to an Npgsql connection string.");
         }
+        // With only one of the two the dashboard used to start without any login: refuse instead.
+        if (settings.Dashboard.Enabled && (settings.Dashboard.Username.Length > 0) != (settings.Dashboard.Password.Length > 0))
+        {
+            var missing = settings.Dashboard.Username.Length > 0 ? "Password" : "Username";
+            throw new InvalidOperationException(
+                $"Omni:Dashboard:{missing} is not set but its partner is: set both Omni:Dashboard:Username and Omni:Dashboard:Password " +
+                "(environment variables Omni__Dashboard__Username, Omni__Dashboard__Password) to protect the dashboard with a login, " +
+                "or neither to serve it without one on loopback.");
+        }
         return settings;
     }
 }

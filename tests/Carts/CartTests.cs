@@ -7,6 +7,7 @@ using Omni.Sessions;
 namespace Omni.Tests.Carts;
 
 [Collection(InventoryCollection.Name)]
+[Trait("Tier", "Cluster")]
 public sealed class CartTests(InventoryFixture fixture)
 {
     private static readonly Fulfillment PickupBerlin = new(FulfillmentKind.PICKUP, "s1");

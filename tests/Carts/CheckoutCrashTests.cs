@@ -17,6 +17,7 @@ namespace Omni.Tests.Carts;
 /// the order's reminder with nobody calling, and the cart hears of it; a silo killed in a burst
 /// of cart changes loses no acknowledged line.
 /// </summary>
+[Collection(SiloCrashCollection.Name)]
 [Trait("Tier", "Cluster")]
 public sealed class CheckoutCrashTests
 {
@@ -99,7 +100,7 @@ public sealed class CheckoutCrashTests
     public async Task A_silo_killed_in_a_burst_of_cart_changes_keeps_every_acknowledged_line_with_its_hold()
     {
         await using var db = await TestDatabase.Create();
-        await using var cluster = await OmniTestCluster.Start(db, silos: 2);
+        await using var cluster = await OmniTestCluster.Start(db, silos: 2, failureDetection: FailureDetection.Fast);
         await InventoryFixture.DefineNetwork(cluster.Grains);
         var skus = Enumerable.Range(0, 6).Select(i => $"BU-{i}-{Guid.NewGuid():N}"[..14]).ToList();
         foreach (var sku in skus)

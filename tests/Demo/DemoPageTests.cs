@@ -50,6 +50,22 @@ public sealed class DemoPageTests : IClassFixture<DemoFixture>
         Assert.Equal(1500, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(shot.AsSpan(16, 4)));
         Assert.True(System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(shot.AsSpan(20, 4)) >= 900, "a full-page shot is at least the viewport's height");
     }
+
+    [Fact]
+    public async Task Markup_in_the_url_is_shown_as_text_and_never_run()
+    {
+        const string Customer = "<img src=x onerror=\"document.body.dataset.pwned='customer'\">";
+        const string Store = "<img src=x onerror=\"document.body.dataset.pwned='store'\">";
+        var page = await _demo.OpenDemoAt($"customer={Uri.EscapeDataString(Customer)}&store={Uri.EscapeDataString(Store)}&products=%3Cb%3E");
+
+        // The customer id is printable, so it is a valid (if odd) shopper: shown as text.
+        await Expect(page.Locator("#who")).ToContainTextAsync(Customer);
+        // The store is not one the API lists: the page falls back to the first pickup store.
+        await Expect(page.Locator("[data-badge=store]").First).ToContainTextAsync("s1 ");
+        Assert.Equal(0, await page.Locator("img").CountAsync());
+        Assert.Null(await page.Locator("body").GetAttributeAsync("data-pwned"));
+        Assert.True(await page.Locator("#products .product").CountAsync() > 0);
+    }
 }
 
 public sealed class DemoFixture : IAsyncLifetime
@@ -87,10 +103,13 @@ public sealed class DemoFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh page for one shopper, once the demo says it is live.</summary>
-    public async Task<IPage> OpenDemo(string shopper)
+    public Task<IPage> OpenDemo(string shopper) => OpenDemoAt($"customer={shopper}&store=s1");
+
+    /// <summary>A fresh page with the given query string, once the demo says it is live.</summary>
+    public async Task<IPage> OpenDemoAt(string query)
     {
         var page = await _browser!.NewPageAsync(new() { ViewportSize = new() { Width = 1500, Height = 900 } });
-        await page.GotoAsync(new Uri(_api!.BaseAddress, $"/demo?customer={shopper}&store=s1").ToString());
+        await page.GotoAsync(new Uri(_api!.BaseAddress, $"/demo?{query}").ToString());
         await page.WaitForSelectorAsync("body[data-ready=true]", new() { Timeout = 30_000 });
         return page;
     }

@@ -1,12 +1,14 @@
-using Npgsql;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Omni.Inventory;
+using Omni.Journal;
 
 namespace Omni.Tests.Inventory;
 
 /// <summary>
 /// Two writers of one stock stream (a duplicate activation during a membership change) can
-/// never both acknowledge: the real <c>omni_inventory_append</c> refuses a batch that does not
-/// start at the stream's head, and the grain that loses fails every waiting caller and reloads
+/// never both acknowledge: the real <c>omni_inventory_append_many</c> refuses a batch that does
+/// not start at the stream's head (and writes the other streams of its transaction), and the grain that loses fails every waiting caller and reloads
 /// the truth on its next activation.
 /// </summary>
 [Collection(InventoryCollection.Name)]
@@ -17,23 +19,28 @@ public sealed class InventoryJournalTests(InventoryFixture fixture)
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task The_append_function_refuses_a_batch_that_does_not_start_at_the_head()
+    public async Task The_append_refuses_a_batch_that_does_not_start_at_the_head_and_writes_the_rest()
     {
         var sku = await fixture.NewSku();
-        var store = new InventoryStore(fixture.Database.DataSource);
+        var other = await fixture.NewSku();
+        await using var committer = Committer();
         var writer = new StockLedger("s1", sku);
         var now = DateTimeOffset.UtcNow;
         writer.Receive("m1", 10, now);
-        await store.Append(writer.Level, writer.TakePending());
+        await Append(committer, writer);
 
         // A second writer that loaded the stream before that batch: it believes the head is 0.
         var stale = new StockLedger("s1", sku);
         stale.Receive("m2", 5, now);
-        var refused = await Assert.ThrowsAsync<PostgresException>(() => store.Append(stale.Level, stale.TakePending()));
+        var elsewhere = new StockLedger("s1", other);
+        elsewhere.Receive("m3", 7, now);
+        var refused = Append(committer, stale);
+        var written = Append(committer, elsewhere);
 
-        Assert.Equal(PostgresErrorCodes.SerializationFailure, refused.SqlState);
-        Assert.Contains("is at version 1, this batch expects 0", refused.MessageText);
+        await Assert.ThrowsAsync<JournalConflictException>(() => refused);
+        await written;
         Assert.Equal((1L, 10), await Head(sku));
+        Assert.Equal((1L, 7), await Head(other));
         Assert.Equal(1L, await fixture.Database.Scalar<long>("SELECT count(*) FROM omni_inventory_journal WHERE sku = $1", sku));
     }
 
@@ -48,6 +55,7 @@ public sealed class InventoryJournalTests(InventoryFixture fixture)
         // Another activation of the same grain (as during a membership change) loads the stream
         // and sells 4 units at a till: the head moves to version 2 behind this activation's back.
         var journal = new InventoryStore(fixture.Database.DataSource);
+        await using var committer = Committer();
         var (snapshot, events) = await journal.Load("s1", sku);
         Assert.Null(snapshot);
         var other = new StockLedger("s1", sku);
@@ -56,7 +64,7 @@ public sealed class InventoryJournalTests(InventoryFixture fixture)
             other.Apply(e);
         }
         Assert.True(other.RecordSale("till-1", 4, DateTimeOffset.UtcNow).Succeeded);
-        await journal.Append(other.Level, other.TakePending());
+        await Append(committer, other);
         Assert.Equal((2L, 6), await Head(sku));
 
         // This activation still believes 10 are available. Five concurrent holds of 2 fit its
@@ -82,6 +90,15 @@ public sealed class InventoryJournalTests(InventoryFixture fixture)
         Assert.Equal(ErrorCode.CONFLICT, (await stock.RecordSale("till-1", 5)).Error?.Code);
         Assert.Equal(ErrorCode.INSUFFICIENT_STOCK, (await stock.Reserve("r9", 5, Hold, "cart:9")).Error?.Code);
         Assert.Equal((3L, 6), await Head(sku));
+    }
+
+    private JournalCommitter Committer() =>
+        new(fixture.Database.DataSource, Options.Create(new JournalOptions()), NullLogger<JournalCommitter>.Instance);
+
+    private static Task Append(JournalCommitter committer, StockLedger ledger)
+    {
+        var events = ledger.TakePending();
+        return committer.AppendInventory(ledger.Level, events.Count, InventoryStore.Serialize(events));
     }
 
     private async Task<(long Version, int OnHand)> Head(string sku)

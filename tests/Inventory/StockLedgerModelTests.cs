@@ -35,7 +35,7 @@ public sealed class StockLedgerModelTests
     }
 
     /// <summary>The same with a cap of ten ids as well, so pruning for the cap runs too.</summary>
-    [Fact(Skip = KnownStaleEntryBug)]
+    [Fact]
     public void Ledger_agrees_with_the_model_while_it_forgets_ids_for_age_and_beyond_the_cap()
     {
         var (byAge, byCap) = PruningRuns(new LedgerRetention(KeepIdsFor: TimeSpan.FromSeconds(150), MaxIds: 10));
@@ -47,11 +47,12 @@ public sealed class StockLedgerModelTests
     /// <summary>
     /// Found by the test above (one run in a few hundred). A hold id used again after its reservation
     /// id was forgotten, but while its lapse is still remembered, lapses a second time: the ledger
-    /// remembers the lapse again and its pruning queue keeps a stale entry that still counts
-    /// against MaxIds, so another caller's id is forgotten early and its retry applied twice.
-    /// (ToSnapshot also writes that lapse twice.) The fix belongs in StockLedger's Remember/Prune.
+    /// remembered the lapse again and its pruning queue kept a stale entry that still counted
+    /// against MaxIds, so another caller's id was forgotten early and its retry applied twice.
+    /// (ToSnapshot also wrote that lapse twice.) Fixed: the cap counts remembered ids, and an entry
+    /// counts only while it is its key's current one.
     /// </summary>
-    [Fact(Skip = KnownStaleEntryBug)]
+    [Fact]
     public void A_receipt_retried_within_the_retention_window_is_not_applied_twice_after_a_hold_id_was_reused()
     {
         var ledger = new StockLedger("s1", "SKU-1", new LedgerRetention(KeepIdsFor: TimeSpan.FromSeconds(60), MaxIds: 4));
@@ -70,11 +71,6 @@ public sealed class StockLedgerModelTests
         Assert.Equal(receipt, retry);
         Assert.Equal(14, ledger.OnHand);
     }
-
-    private const string KnownStaleEntryBug =
-        "Known bug in StockLedger, not fixed on this branch (StockLedger may change only by a read-only accessor here): " +
-        "a hold id reused after its reservation id was forgotten leaves a stale entry in the pruning queue that counts against MaxIds. " +
-        "See A_receipt_retried_within_the_retention_window_is_not_applied_twice_after_a_hold_id_was_reused; unskip both once fixed.";
 
     private static (int ByAge, int ByCap) PruningRuns(LedgerRetention retention)
     {

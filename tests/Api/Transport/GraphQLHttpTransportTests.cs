@@ -343,7 +343,7 @@ public sealed class GraphQLHttpTransportTests(GraphQLServerFixture fixture) : IC
         var body = JsonDocument.Parse(text).RootElement;
         Assert.Equal("Hello, world!", body.GetProperty("data").GetProperty("hello").GetString());
         Assert.Equal(JsonValueKind.Null, body.GetProperty("data").GetProperty("boom").ValueKind);
-        Assert.Equal("INVALID_OPERATION", Code(body.GetProperty("errors")[0]));
+        Assert.Equal("INTERNAL", Code(body.GetProperty("errors")[0]));
         Assert.DoesNotContain("secret detail", text, StringComparison.Ordinal);
         Assert.DoesNotContain("StackTrace", text, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(".cs:line", text, StringComparison.Ordinal);

@@ -138,6 +138,9 @@ public sealed class GraphQLWebSocketTransportTests(GraphQLServerFixture fixture)
     [InlineData("""{"type":"subscribe","id":"1","payload":{"query":7}}""")]
     [InlineData("""{"type":"subscribe","id":"1","payload":{"query":"{ hello }","variables":[1]}}""")]
     [InlineData("""{"type":"complete"}""")]
+    [InlineData("""{"type":"subscribe","id":"\ud800","payload":{"query":"{ hello }"}}""")]
+    [InlineData("""{"type":"subscribe","id":"1","payload":{"query":"{ hello(name: $n) }","variables":{"n":"\udc00"}}}""")]
+    [InlineData("""{"type":"complete","id":"x\ud800"}""")]
     public async Task A_malformed_subscribe_or_complete_closes_4400(string message)
     {
         await using var socket = await _server.Connect();
@@ -268,7 +271,7 @@ public sealed class GraphQLWebSocketTransportTests(GraphQLServerFixture fixture)
         Assert.DoesNotContain("secret detail", text, StringComparison.Ordinal);
         var next = JsonDocument.Parse(text!).RootElement;
         Assert.Equal("next", next.GetProperty("type").GetString());
-        Assert.Equal("INVALID_OPERATION", GraphQLHttpTransportTests.Code(next.GetProperty("payload").GetProperty("errors")[0]));
+        Assert.Equal("INTERNAL", GraphQLHttpTransportTests.Code(next.GetProperty("payload").GetProperty("errors")[0]));
     }
 
     [Theory]

@@ -26,6 +26,9 @@ public sealed class TestSchema : Schema
                 .Resolve(context => $"Hello, {context.GetArgument<string?>("name") ?? "world"}!");
             Field<StringGraphType>("me").Resolve(context => context.User?.Identity?.Name);
             Field<StringGraphType>("boom").Resolve(_ => throw new InvalidOperationException("secret detail from the resolver"));
+            Field<StringGraphType>("failsWith")
+                .Argument<NonNullGraphType<StringGraphType>>("failure")
+                .ResolveAsync(context => throw ClusterFailureTests.Failure(context.GetArgument<string>("failure")));
             Field<NodeType>("node").Resolve(_ => 1);
         }
     }

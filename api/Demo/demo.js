@@ -1,0 +1,262 @@
+"use strict";
+// Everything here speaks the public contract, as any client would: GraphQL over HTTP for
+// queries and mutations, graphql-transport-ws for subscriptions, tokens from /dev/token.
+// Nothing taken from the URL or the API is ever parsed as HTML: text goes in through
+// textContent (el() below), and the page's Content-Security-Policy runs no inline script.
+const endpoint = new URL("/graphql", location.href);
+const socketUrl = endpoint.href.replace(/^http/, "ws");
+const state = { customerToken: null, staffToken: null, webSession: null, appSession: null, products: [], stock: {}, store: "s1", tillHolds: [] };
+const $ = (id) => document.getElementById(id);
+
+/** An element with attributes and children; strings become text nodes, never markup. */
+function el(tag, attributes, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (name === "className") element.className = value;
+    else if (name.startsWith("data-")) element.dataset[name.slice(5).replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = value;
+    else element.setAttribute(name, value);
+  }
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(typeof child === "string" || typeof child === "number" ? document.createTextNode(String(child)) : child);
+  }
+  return element;
+}
+
+/** The API's id grammar (printable, at most 128 characters): a URL parameter outside it is not used. */
+const ID_GRAMMAR = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]{1,128}$/u;
+function idParam(params, name, fallback) {
+  const value = params.get(name);
+  return value !== null && ID_GRAMMAR.test(value) ? value : fallback;
+}
+
+function log(pane, text, delayMs) {
+  const time = new Date().toISOString().substring(11, 23);
+  const row = el("div", {}, el("span", {}, time), ` [${pane}] ${text}`,
+    delayMs === undefined ? null : " ", delayMs === undefined ? null : el("span", {}, `(${Math.max(0, Math.round(delayMs))} ms)`));
+  $("log").insertBefore(row, $("log").children[1] || null);
+}
+
+async function token(body) {
+  const response = await fetch("/dev/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`dev token refused: ${response.status}`);
+  return (await response.json()).token;
+}
+
+async function gql(query, variables, authToken) {
+  const headers = { "content-type": "application/json", accept: "application/graphql-response+json" };
+  if (authToken) headers.authorization = `Bearer ${authToken}`;
+  const response = await fetch(endpoint, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+  const body = await response.json();
+  if (body.errors && body.errors.length) throw new Error(body.errors.map((e) => e.message).join("; "));
+  return body.data;
+}
+
+/** A small graphql-transport-ws client: one socket, many subscriptions. */
+class LiveSocket {
+  constructor(authToken) {
+    this.handlers = new Map();
+    this.next = 1;
+    this.ready = new Promise((resolve, reject) => {
+      this.ws = new WebSocket(socketUrl, "graphql-transport-ws");
+      this.ws.onopen = () => this.ws.send(JSON.stringify({ type: "connection_init", payload: authToken ? { Authorization: `Bearer ${authToken}` } : {} }));
+      this.ws.onmessage = (event) => {
+        const message = JSON.parse(event.data);
+        if (message.type === "connection_ack") resolve();
+        else if (message.type === "ping") this.ws.send(JSON.stringify({ type: "pong" }));
+        else if (message.type === "next") this.handlers.get(message.id)?.(message.payload);
+        else if (message.type === "error") log("socket", `subscription error: ${JSON.stringify(message.payload)}`);
+      };
+      this.ws.onclose = (event) => { log("socket", `closed ${event.code} ${event.reason}`); reject(new Error("socket closed")); };
+    });
+  }
+  async subscribe(query, variables, onData) {
+    await this.ready;
+    const id = String(this.next++);
+    this.handlers.set(id, (payload) => onData(payload.data, payload.errors));
+    this.ws.send(JSON.stringify({ id, type: "subscribe", payload: { query, variables } }));
+    return id;
+  }
+}
+
+const STOCK_FIELDS = "sku storeId onHand reserved available version updatedAt";
+const CART_FIELDS = "id version itemCount subtotal currency checkedOut updatedAt lastChangedBy lines { id sku quantity fulfillment storeId reservationId reservedUntil lineTotal product { name } }";
+
+function badgeClass(n) { return n <= 0 ? "out" : n < 5 ? "low" : "ok"; }
+
+function renderProducts() {
+  const store = state.store;
+  $("products").replaceChildren();
+  for (const p of state.products) {
+    const levels = state.stock[p.sku] || {};
+    const online = Object.values(levels).filter((l) => state.shipping.has(l.storeId)).reduce((sum, l) => sum + l.available, 0);
+    const here = levels[store]?.available ?? 0;
+    const deliver = el("button", { "data-add": "SHIP" }, "Deliver");
+    const pickUp = el("button", { className: "secondary", "data-add": "PICKUP" }, "Pick up");
+    deliver.onclick = () => addToCart(p.sku, "SHIP");
+    pickUp.onclick = () => addToCart(p.sku, "PICKUP");
+    $("products").appendChild(el("div", { className: "product", "data-sku": p.sku },
+      el("div", {},
+        el("div", { className: "name" }, p.name),
+        el("div", { className: "sku" }, `${p.sku} · ${p.unitPrice.toFixed(2)} ${p.currency}`),
+        el("div", { className: "badges" },
+          el("span", { className: `badge ${badgeClass(online)}`, "data-badge": "online" }, `online ${online}`),
+          " ",
+          el("span", { className: `badge ${badgeClass(here)}`, "data-badge": "store" }, `${store} ${here}`))),
+      el("div", { className: "actions" }, deliver, pickUp)));
+  }
+  renderTillStock();
+}
+
+async function addToCart(sku, kind) {
+  const sent = performance.now();
+  try {
+    const data = await gql(`mutation($cartId: ID!, $sku: ID!, $f: FulfillmentInput, $session: ID) {
+        addCartLine(cartId: $cartId, sku: $sku, quantity: 1, fulfillment: $f, sessionId: $session) { cart { id version } errors { code message } } }`,
+      { cartId: state.webSession.cartId, sku, f: { kind, storeId: kind === "PICKUP" ? state.store : null }, session: state.webSession.id },
+      state.customerToken);
+    const errors = data.addCartLine.errors;
+    if (errors.length) {
+      $("web-message").className = "message error";
+      $("web-message").textContent = `${errors[0].code}: ${errors[0].message}`;
+      log("web", `add ${sku} refused: ${errors[0].code}`, performance.now() - sent);
+    } else {
+      $("web-message").className = "message ok";
+      $("web-message").textContent = `added ${sku} (${kind === "SHIP" ? "delivery" : "pickup at " + state.store}) · cart v${data.addCartLine.cart.version}`;
+      log("web", `added ${sku}, cart v${data.addCartLine.cart.version}`, performance.now() - sent);
+    }
+  } catch (e) {
+    $("web-message").className = "message error";
+    $("web-message").textContent = e.message;
+  }
+}
+
+function renderCart(cart) {
+  const now = Date.now();
+  $("cart-lines").replaceChildren(...cart.lines.map((l) => {
+    const until = l.reservedUntil ? new Date(l.reservedUntil).getTime() : null;
+    const hold = l.reservationId && until > now
+      ? `held ${Math.round((until - now) / 1000)} s more at ${l.storeId}`
+      : el("span", { className: "lapsed" }, "hold lapsed");
+    return el("div", { className: "line", "data-line": l.sku },
+      el("div", {}, el("b", {}, `${l.quantity} × ${l.product?.name ?? l.sku}`)),
+      el("div", { className: "meta" }, `${l.sku} · ${l.fulfillment === "SHIP" ? "delivery" : "pickup"} · `, hold,
+        ` · ${l.lineTotal.toFixed(2)} ${cart.currency}`));
+  }));
+  $("cart-totals").textContent = `${cart.itemCount} items · ${cart.subtotal.toFixed(2)} ${cart.currency} · v${cart.version}${cart.lastChangedBy ? " · last change from " + cart.lastChangedBy : ""}`;
+}
+
+function renderTillStock() {
+  const sku = $("till-sku").value;
+  const level = state.stock[sku]?.[state.store];
+  $("till-stock").textContent = level ? `${sku} at ${state.store}: ${level.onHand} on hand, ${level.reserved} held, ${level.available} available` : "";
+}
+
+async function till(mutation, variables, describe) {
+  const sent = performance.now();
+  try {
+    const data = await gql(mutation, variables, state.staffToken);
+    const payload = Object.values(data)[0];
+    if (payload.errors.length) {
+      $("till-message").className = "message error";
+      $("till-message").textContent = `${payload.errors[0].code}: ${payload.errors[0].message}`;
+      log("till", `${describe} refused: ${payload.errors[0].code}`, performance.now() - sent);
+      return null;
+    }
+    $("till-message").className = "message ok";
+    $("till-message").textContent = `${describe}: done`;
+    log("till", describe, performance.now() - sent);
+    return payload;
+  } catch (e) {
+    $("till-message").className = "message error";
+    $("till-message").textContent = e.message;
+    return null;
+  }
+}
+
+function newId(prefix) { return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`; }
+
+$("till-reserve").onclick = async () => {
+  const sku = $("till-sku").value, reservationId = newId("pos");
+  const done = await till(`mutation($s: ID!, $k: ID!, $r: ID!) { reserveStock(storeId: $s, sku: $k, quantity: 1, reservationId: $r, ttlSeconds: 600) { reservation { id } errors { code message } } }`,
+    { s: state.store, k: sku, r: reservationId }, `reserve 1 × ${sku}`);
+  if (done) state.tillHolds.push({ sku, reservationId });
+};
+$("till-commit").onclick = async () => {
+  const hold = state.tillHolds.shift();
+  if (!hold) { $("till-message").textContent = "no reservation to sell: reserve first"; return; }
+  await till(`mutation($s: ID!, $k: ID!, $r: ID!) { commitReservation(storeId: $s, sku: $k, reservationId: $r) { stock { available } errors { code message } } }`,
+    { s: state.store, k: hold.sku, r: hold.reservationId }, `sell reserved ${hold.sku}`);
+};
+$("till-sell-all").onclick = async () => {
+  const sku = $("till-sku").value, available = state.stock[sku]?.[state.store]?.available ?? 0;
+  if (available <= 0) { $("till-message").textContent = `nothing available to sell at ${state.store}`; return; }
+  await till(`mutation($s: ID!, $k: ID!, $q: Int!, $id: ID!) { recordSale(storeId: $s, sku: $k, quantity: $q, saleId: $id) { stock { available } errors { code message } } }`,
+    { s: state.store, k: sku, q: available, id: newId("sale") }, `sell ${available} × ${sku}`);
+};
+$("till-sku").onchange = renderTillStock;
+
+async function start() {
+  const params = new URLSearchParams(location.search);
+  const customer = idParam(params, "customer", "demo-shopper");
+  const stores = (await gql("{ stores { id name kind shipsOnline pickupEnabled } }")).stores;
+  state.shipping = new Set(stores.filter((s) => s.shipsOnline).map((s) => s.id));
+  const pickup = stores.filter((s) => s.pickupEnabled);
+  // Only a store the API lists with pickup: anything else in the URL falls back to the first.
+  const wanted = idParam(params, "store", null);
+  state.store = pickup.some((s) => s.id === wanted) ? wanted : pickup[0]?.id || "s1";
+  $("store").replaceChildren(...pickup.map((s) => {
+    const option = el("option", { value: s.id }, s.name);
+    option.selected = s.id === state.store;
+    return option;
+  }));
+  $("store").onchange = () => { location.search = new URLSearchParams({ store: $("store").value, customer }).toString(); };
+
+  state.customerToken = await token({ role: "CUSTOMER", customerId: customer });
+  state.staffToken = await token({ role: "STAFF", storeId: state.store });
+  $("who").textContent = `shopper ${customer} · till staff of ${state.store}`;
+  $("till-store").textContent = `staff of ${state.store}`;
+
+  const asked = Number.parseInt(params.get("products") || "8", 10);
+  const first = Number.isInteger(asked) ? Math.min(Math.max(asked, 1), 200) : 8;
+  state.products = (await gql(`query($n: Int!) { products(first: $n) { sku name unitPrice currency } }`, { n: first })).products;
+  const availability = (await gql(`query($skus: [ID!]!) { availabilities(skus: $skus) { sku locations { ${STOCK_FIELDS} } } }`,
+    { skus: state.products.map((p) => p.sku) })).availabilities;
+  for (const a of availability) state.stock[a.sku] = Object.fromEntries(a.locations.map((l) => [l.storeId, l]));
+  $("till-sku").replaceChildren(...state.products.map((p) => el("option", { value: p.sku }, p.sku)));
+  renderProducts();
+
+  const start = `mutation($c: Channel!) { startSession(channel: $c) { session { id cartId } errors { code message } } }`;
+  state.webSession = (await gql(start, { c: "WEB" }, state.customerToken)).startSession.session;
+  state.appSession = (await gql(start, { c: "APP" }, state.customerToken)).startSession.session;
+
+  // The storefront and till watch stock; the app watches the shopper's cart. Each its own socket.
+  const web = new LiveSocket(null);
+  for (const p of state.products) {
+    web.subscribe(`subscription($sku: ID!) { stockChanged(sku: $sku) { ${STOCK_FIELDS} } }`, { sku: p.sku }, (data) => {
+      const level = data?.stockChanged;
+      if (!level) return;
+      const known = state.stock[level.sku]?.[level.storeId];
+      if (known && known.version >= level.version) return;
+      (state.stock[level.sku] ||= {})[level.storeId] = level;
+      renderProducts();
+      log("web", `stock ${level.sku} at ${level.storeId}: ${level.available} available (v${level.version})`, Date.now() - new Date(level.updatedAt).getTime());
+    });
+  }
+  const app = new LiveSocket(state.customerToken);
+  let seen = -1;
+  await app.subscribe(`subscription { myCartUpdated { ${CART_FIELDS} } }`, {}, (data) => {
+    const cart = data?.myCartUpdated;
+    if (!cart || cart.version <= seen) return;
+    seen = cart.version;
+    state.cart = cart;
+    renderCart(cart);
+    $("app-status").textContent = `live · cart ${cart.id.substring(0, 8)}…`;
+    log("app", `cart v${cart.version}: ${cart.itemCount} items${cart.lastChangedBy ? " (from " + cart.lastChangedBy + ")" : ""}`, Date.now() - new Date(cart.updatedAt).getTime());
+  });
+  // Hold countdowns move on their own between events.
+  setInterval(() => state.cart && renderCart(state.cart), 1000);
+  document.body.dataset.ready = "true";
+}
+
+start().catch((e) => { $("who").textContent = `failed to start: ${e.message}`; document.body.dataset.ready = "error"; });
