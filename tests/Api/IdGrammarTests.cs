@@ -8,6 +8,7 @@ namespace Omni.Tests.Api;
 /// it, so one caller's NUL can never fail the group commit other callers' holds ride in.
 /// </summary>
 [Collection(ApiCollection.Name)]
+[Trait("Tier", "Host")]
 public sealed class IdGrammarTests(OmniApiFixture omni)
 {
     private const string Reserve = """

@@ -13,6 +13,7 @@ namespace Omni.Tests.Api;
 /// socket ends when its token does.
 /// </summary>
 [Collection(ApiCollection.Name)]
+[Trait("Tier", "Host")]
 public sealed class SocketLimitTests(OmniApiFixture omni)
 {
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(120);

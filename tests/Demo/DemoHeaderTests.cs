@@ -8,6 +8,7 @@ namespace Omni.Tests.Demo;
 /// markup that ever slipped into the page could not run.
 /// </summary>
 [Collection(ApiCollection.Name)]
+[Trait("Tier", "Host")]
 public sealed class DemoHeaderTests(OmniApiFixture omni)
 {
     [Theory]

@@ -8,6 +8,7 @@ using Omni.ServiceDefaults;
 namespace Omni.Tests.Foundation;
 
 /// <summary>Small exposures closed: a half-configured dashboard login, /metrics for anyone.</summary>
+[Trait("Tier", "Host")]
 public sealed class ExposureTests
 {
     [Theory]

@@ -7,6 +7,7 @@ namespace Omni.Tests.Foundation;
 /// The `omni` script's parts that touch files and the private PostgreSQL, called one function at a
 /// time (the script only defines them when sourced) against the real shell, files and server.
 /// </summary>
+[Trait("Tier", "Host")]
 public sealed class OmniScriptTests
 {
     private static readonly string Script = Path.Combine(HostProcess.RepositoryRoot, "omni");

@@ -15,6 +15,7 @@ namespace Omni.Tests.Api.Transport;
 /// exception's type or text. The transports are wired as the API wires them, with its
 /// <see cref="ClusterFailures"/>.
 /// </summary>
+[Trait("Tier", "Unit")]
 public sealed class ClusterFailureTests : IAsyncLifetime
 {
     private const string Secret = "secret runtime detail";
