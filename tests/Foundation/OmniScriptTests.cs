@@ -75,12 +75,14 @@ public sealed class OmniScriptTests
         {
             await File.WriteAllTextAsync(log, "info: Omni.Silo.Seeding.DemoSeeder[0]\n      Seeding demo data: products 3000/3000\n");
             var from = new FileInfo(log).Length;
-            var (_, before) = await Bash("""seed_progress "$1" "$2" """, log, from.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // As wait_ready calls it, under the script's set -euo pipefail: no line yet must not end the script.
+            var (beforeExit, before) = await Bash("""progress=$(seed_progress "$1" "$2"); printf '%s' "$progress" """, log, from.ToString(System.Globalization.CultureInfo.InvariantCulture));
             await File.AppendAllTextAsync(log,
                 "info: Omni.Silo.Seeding.DemoSeeder[0]\n      Seeding demo data: products 300/3000\ninfo: Omni.Silo.Seeding.DemoSeeder[0]\n      Seeding demo data: products 600/3000\n");
 
             var (exit, after) = await Bash("""seed_progress "$1" "$2" """, log, from.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+            Assert.Equal(0, beforeExit);
             Assert.Equal(0, exit);
             Assert.Equal("", before.Trim());
             Assert.Equal("seeding demo data: products 600/3000", after.Trim());
