@@ -31,6 +31,7 @@ public sealed partial class OrderGrain(
     private OrderLedger _ledger = null!;
     private StreamJournal<OrderCommit, OrderSnapshot> _journal = null!;
     private bool _broken;
+    private IGrainReminder? _reminder;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -51,7 +52,7 @@ public sealed partial class OrderGrain(
         if (_ledger.Step is SagaStep.Placing or SagaStep.Cancelling)
         {
             // A saga in flight always has its reminder, whatever brought the order back.
-            await this.RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryPeriod, options.Value.SagaRetryPeriod);
+            await StartReminder();
         }
     }
 
@@ -66,7 +67,7 @@ public sealed partial class OrderGrain(
             {
                 return new OrderResult(null, [invalid]);
             }
-            await this.RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryPeriod, options.Value.SagaRetryPeriod);
+            await StartReminder();
             await Save();
         }
         return await Drive();
@@ -82,7 +83,7 @@ public sealed partial class OrderGrain(
         }
         if (wasDone && _ledger.Step == SagaStep.Cancelling)
         {
-            await this.RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryPeriod, options.Value.SagaRetryPeriod);
+            await StartReminder();
             await Save();
         }
         return await Drive();
@@ -119,7 +120,12 @@ public sealed partial class OrderGrain(
         }
         var wasRunning = _ledger.Step is SagaStep.Placing or SagaStep.Cancelling;
         await Drive();
-        if (wasRunning && _ledger.Step == SagaStep.Done)
+        if (!wasRunning)
+        {
+            // A reminder that outlived its saga (its removal failed): remove it now.
+            await StopReminder();
+        }
+        else if (_ledger.Step == SagaStep.Done)
         {
             // Finished after a crash: the cart that asked may still be waiting to hear.
             GrainFactory.GetGrain<ICartGrain>(_ledger.CartId).ResolveCheckout().Ignore();
@@ -129,6 +135,7 @@ public sealed partial class OrderGrain(
     /// <summary>Carries the saga as far as it goes; every step is idempotent, so re-running it after a crash is safe.</summary>
     private async Task<OrderResult> Drive()
     {
+        var wasRunning = _ledger.Step is SagaStep.Placing or SagaStep.Cancelling;
         if (_ledger.Step == SagaStep.Placing)
         {
             var open = Enumerable.Range(0, _ledger.Lines.Count).Where(i => !_ledger.Committed.Contains(i)).ToList();
@@ -170,19 +177,24 @@ public sealed partial class OrderGrain(
             await Save();
         }
 
-        if (_ledger.Step == SagaStep.Done)
+        if (wasRunning && _ledger.Step == SagaStep.Done)
         {
             await StopReminder();
         }
         return new OrderResult(_ledger.Exists ? _ledger.View() : null, _ledger.Errors);
     }
 
+    private async Task StartReminder() =>
+        _reminder = await this.RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryPeriod, options.Value.SagaRetryPeriod);
+
+    /// <summary>Drops the saga's reminder: the handle from registering it when there is one, so no read first.</summary>
     private async Task StopReminder()
     {
-        if (await this.GetReminder(SagaReminder) is { } reminder)
+        if ((_reminder ?? await this.GetReminder(SagaReminder)) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
         }
+        _reminder = null;
     }
 
     /// <summary>Writes what changed as the next version, then publishes once the saga is at rest.</summary>
