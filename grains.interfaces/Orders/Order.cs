@@ -45,7 +45,7 @@ public sealed record OrderResult(
 /// <summary>
 /// One order (GUID key). Placing it is a saga the order drives itself: it is written first with
 /// the holds it needs, then each hold is committed; if any cannot be, it is cancelled and every
-/// unit goes back. A reminder finishes or undoes a placement a crash interrupted.
+/// unit goes back. The saga sweeper finishes or undoes a placement a crash interrupted.
 /// </summary>
 [Alias("Omni.Orders.IOrderGrain")]
 public interface IOrderGrain : IGrainWithGuidKey
@@ -62,6 +62,10 @@ public interface IOrderGrain : IGrainWithGuidKey
 
     [Alias("Advance")]
     Task<OrderResult> Advance(OrderStatus status);
+
+    /// <summary>Carries an interrupted placement or cancellation on (the saga sweeper calls this); a no-op for an order at rest.</summary>
+    [Alias("Resume")]
+    Task<OrderResult> Resume();
 
     [Alias("Subscribe")]
     Task Subscribe(IOrderObserver observer);

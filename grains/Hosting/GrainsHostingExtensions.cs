@@ -33,6 +33,7 @@ public static class GrainsHostingExtensions
         silo.Services.TryAddSingleton<JournalCommitter>();
         silo.Services.TryAddSingleton<LegacyGrainState>();
         silo.Services.TryAddSingleton<StoreDirectoryCache>();
+        silo.Services.AddHostedService<SagaSweeper>();
         return silo;
     }
 }

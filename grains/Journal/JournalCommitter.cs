@@ -47,18 +47,19 @@ public sealed partial class JournalCommitter : IAsyncDisposable
 
     /// <summary>
     /// Appends <paramref name="events"/> (a JSON document) to <paramref name="stream"/> as version
-    /// <paramref name="expectedVersion"/> + 1 and returns once it is durable.
+    /// <paramref name="expectedVersion"/> + 1 and returns once it is durable. <paramref name="inFlight"/>
+    /// marks (true) or clears (false) a saga in flight on the stream, for <see cref="SagaSweeper"/>.
     /// </summary>
     /// <exception cref="JournalConflictException">The stream is not at <paramref name="expectedVersion"/>: another writer got there first.</exception>
     /// <exception cref="JournalUnavailableException">The database could not be reached or refused the commit; nothing is acknowledged.</exception>
-    public Task Append(string stream, long expectedVersion, string events)
+    public Task Append(string stream, long expectedVersion, string events, bool? inFlight = null)
     {
         if (events.Contains("\\u0000", StringComparison.Ordinal))
         {
             // PostgreSQL's jsonb cannot hold NUL; refusing it here keeps it out of everyone's batch.
             return Task.FromException(new JournalUnavailableException($"a commit to {stream} holds a NUL character and cannot be stored"));
         }
-        return Enqueue(new StreamCommit(stream, expectedVersion, Guid.NewGuid(), events));
+        return Enqueue(new StreamCommit(stream, expectedVersion, Guid.NewGuid(), events, inFlight));
     }
 
     /// <summary>
@@ -210,7 +211,7 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         var streams = batch.OfType<StreamCommit>().ToList();
         var stock = batch.OfType<InventoryCommit>().ToList();
         await using var command = _db.CreateCommand(
-            "SELECT omni_journal_append($1, $2, $3, $4), omni_inventory_append_many($5, $6, $7, $8, $9, $10, $11, $12, $13, $14)");
+            "SELECT omni_journal_append($1, $2, $3, $4, $15), omni_inventory_append_many($5, $6, $7, $8, $9, $10, $11, $12, $13, $14)");
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. streams.Select(c => c.Stream)] });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. streams.Select(c => c.ExpectedVersion)] });
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. streams.Select(c => c.WriteId)] });
@@ -225,6 +226,7 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. stock.Select(c => c.Head.Reserved)] });
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. stock.Select(c => c.Head.SafetyStock)] });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. stock.Select(c => c.Head.UpdatedAt.ToUniversalTime())] });
+        command.Parameters.Add(new NpgsqlParameter<bool?[]> { TypedValue = [.. streams.Select(c => c.InFlight)] });
         await using var reader = await command.ExecuteReaderAsync(_stopping.Token);
         await reader.ReadAsync(_stopping.Token);
         var (streamsAccepted, stockAccepted) = (reader.GetFieldValue<bool[]>(0), reader.GetFieldValue<bool[]>(1));
@@ -334,7 +336,7 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         public abstract string Name { get; }
     }
 
-    private sealed record StreamCommit(string Stream, long ExpectedVersion, Guid WriteId, string Events) : PendingCommit(WriteId, Events)
+    private sealed record StreamCommit(string Stream, long ExpectedVersion, Guid WriteId, string Events, bool? InFlight) : PendingCommit(WriteId, Events)
     {
         public override string Name => $"{Stream} at version {ExpectedVersion + 1}";
     }
@@ -364,8 +366,11 @@ public sealed record StreamContents(long SnapshotVersion, string? Snapshot, IRea
 
 public sealed class JournalOptions
 {
-    /// <summary>Batches in flight at once per silo; more queue up for the next one.</summary>
-    public int Writers { get; set; } = 2;
+    /// <summary>
+    /// Batches in flight at once per silo; more queue up for the next one. One is the measured
+    /// best on two cores: larger batches, less PostgreSQL work per commit (docs/benchmarks.md).
+    /// </summary>
+    public int Writers { get; set; } = 1;
     /// <summary>The most commits one transaction carries.</summary>
     public int MaxBatch { get; set; } = 512;
     /// <summary>Commits between snapshots of a stream.</summary>

@@ -34,14 +34,15 @@ public sealed class StreamJournal<TCommit, TSnapshot>(JournalCommitter committer
     }
 
     /// <summary>
-    /// Makes <paramref name="commit"/> durable as version <see cref="Version"/> + 1. After it, a
-    /// snapshot is queued (not waited for) once enough commits have gathered.
+    /// Makes <paramref name="commit"/> durable as version <see cref="Version"/> + 1 (marking or
+    /// clearing a saga in flight, when <paramref name="inFlight"/> says so). After it, a snapshot
+    /// is queued (not waited for) once enough commits have gathered.
     /// </summary>
     /// <exception cref="JournalConflictException">another activation of this grain wrote first</exception>
     /// <exception cref="JournalUnavailableException">nothing was stored</exception>
-    public async Task Append(TCommit commit, Func<TSnapshot> snapshot)
+    public async Task Append(TCommit commit, Func<TSnapshot> snapshot, bool? inFlight = null)
     {
-        await committer.Append(stream, Version, JsonSerializer.Serialize(commit, Json));
+        await committer.Append(stream, Version, JsonSerializer.Serialize(commit, Json), inFlight);
         Version++;
         if (++_sinceSnapshot >= snapshotEvery)
         {

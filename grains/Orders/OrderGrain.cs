@@ -11,27 +11,25 @@ namespace Omni.Orders;
 
 /// <summary>
 /// One order and the checkout saga that places it: the Orleans shell around
-/// <see cref="OrderLedger"/>. The order is written first, with the holds it needs and a
-/// reminder; then every hold is committed at once (each bound to this order, so no other sale
-/// can ever use it); if one cannot be, committed units are returned and the rest released.
-/// After a crash the reminder brings the order back and it carries on from where it was, so it
-/// always ends PLACED with every unit committed or CANCELLED with every hold released, and then
-/// tells its cart.
+/// <see cref="OrderLedger"/>. The order is written first, with the holds it needs, its stream
+/// marked in flight; then every hold is committed at once (each bound to this order, so no other
+/// sale can ever use it); if one cannot be, committed units are returned and the rest released.
+/// After a crash the <see cref="SagaSweeper"/> finds the stream still in flight and the order
+/// carries on from where it was, so it always ends PLACED with every unit committed or CANCELLED
+/// with every hold released, and then tells its cart.
 /// </summary>
 public sealed partial class OrderGrain(
     JournalCommitter committer,
     LegacyGrainState legacy,
     [FromKeyedServices(GrainsHostingExtensions.ClockKey)] TimeProvider clock,
-    IOptions<OrderOptions> options,
     IOptions<JournalOptions> journalOptions,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {
-    private const string SagaReminder = "saga";
+    private const string LegacySagaReminder = "saga";
     private readonly ObserverManager<IOrderObserver> _observers = new(TimeSpan.FromMinutes(1), logger);
     private OrderLedger _ledger = null!;
     private StreamJournal<OrderCommit, OrderSnapshot> _journal = null!;
     private bool _broken;
-    private IGrainReminder? _reminder;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -49,11 +47,6 @@ public sealed partial class OrderGrain(
             _ledger = OrderLedger.FromSnapshot(Id, old.ToSnapshot());
             await _journal.Adopt(_ledger.Version, _ledger.ToSnapshot(), cancellationToken);
         }
-        if (_ledger.Step is SagaStep.Placing or SagaStep.Cancelling)
-        {
-            // A saga in flight always has its reminder, whatever brought the order back.
-            await StartReminder();
-        }
     }
 
     public Task<OrderView?> Get() => Task.FromResult(_ledger.Exists ? _ledger.View() : null);
@@ -67,7 +60,6 @@ public sealed partial class OrderGrain(
             {
                 return new OrderResult(null, [invalid]);
             }
-            await StartReminder();
             await Save();
         }
         return await Drive();
@@ -83,7 +75,6 @@ public sealed partial class OrderGrain(
         }
         if (wasDone && _ledger.Step == SagaStep.Cancelling)
         {
-            await StartReminder();
             await Save();
         }
         return await Drive();
@@ -112,30 +103,39 @@ public sealed partial class OrderGrain(
         return Task.CompletedTask;
     }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public async Task<OrderResult> Resume()
     {
-        if (reminderName != SagaReminder || _broken)
-        {
-            return;
-        }
+        ThrowIfBroken();
         var wasRunning = _ledger.Step is SagaStep.Placing or SagaStep.Cancelling;
-        await Drive();
-        if (!wasRunning)
-        {
-            // A reminder that outlived its saga (its removal failed): remove it now.
-            await StopReminder();
-        }
-        else if (_ledger.Step == SagaStep.Done)
+        var result = await Drive();
+        if (wasRunning && _ledger.Step == SagaStep.Done)
         {
             // Finished after a crash: the cart that asked may still be waiting to hear.
             GrainFactory.GetGrain<ICartGrain>(_ledger.CartId).ResolveCheckout().Ignore();
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Orders placed by earlier versions kept a reminder while their saga ran; one that fires after
+    /// an upgrade carries its saga on and goes (the sweeper does this for orders since).
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != LegacySagaReminder || _broken)
+        {
+            return;
+        }
+        await Resume();
+        if (_ledger.Step is not (SagaStep.Placing or SagaStep.Cancelling) && await this.GetReminder(LegacySagaReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
         }
     }
 
     /// <summary>Carries the saga as far as it goes; every step is idempotent, so re-running it after a crash is safe.</summary>
     private async Task<OrderResult> Drive()
     {
-        var wasRunning = _ledger.Step is SagaStep.Placing or SagaStep.Cancelling;
         if (_ledger.Step == SagaStep.Placing)
         {
             var open = Enumerable.Range(0, _ledger.Lines.Count).Where(i => !_ledger.Committed.Contains(i)).ToList();
@@ -177,24 +177,7 @@ public sealed partial class OrderGrain(
             await Save();
         }
 
-        if (wasRunning && _ledger.Step == SagaStep.Done)
-        {
-            await StopReminder();
-        }
         return new OrderResult(_ledger.Exists ? _ledger.View() : null, _ledger.Errors);
-    }
-
-    private async Task StartReminder() =>
-        _reminder = await this.RegisterOrUpdateReminder(SagaReminder, options.Value.SagaRetryPeriod, options.Value.SagaRetryPeriod);
-
-    /// <summary>Drops the saga's reminder: the handle from registering it when there is one, so no read first.</summary>
-    private async Task StopReminder()
-    {
-        if ((_reminder ?? await this.GetReminder(SagaReminder)) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-        _reminder = null;
     }
 
     /// <summary>Writes what changed as the next version, then publishes once the saga is at rest.</summary>
@@ -206,7 +189,8 @@ public sealed partial class OrderGrain(
         }
         try
         {
-            await _journal.Append(commit, _ledger.ToSnapshot);
+            // The stream is marked in flight while the saga runs, for the saga sweeper.
+            await _journal.Append(commit, _ledger.ToSnapshot, inFlight: _ledger.Step is SagaStep.Placing or SagaStep.Cancelling);
         }
         catch (Exception e)
         {
@@ -267,6 +251,6 @@ public sealed class OrderStateV1
 
 public sealed class OrderOptions
 {
-    /// <summary>How soon an interrupted placement or cancellation is picked up again (Orleans' minimum reminder period applies).</summary>
+    /// <summary>How often each silo's saga sweeper looks for placements or cancellations a crash interrupted, and how long one must have been in flight to be picked up.</summary>
     public TimeSpan SagaRetryPeriod { get; set; } = TimeSpan.FromMinutes(1);
 }
