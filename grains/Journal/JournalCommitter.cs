@@ -69,13 +69,13 @@ public sealed partial class JournalCommitter : IAsyncDisposable
     /// </summary>
     /// <exception cref="JournalConflictException">The level is not where the batch starts: another activation wrote first.</exception>
     /// <exception cref="JournalUnavailableException">The database could not be reached or refused the batch; nothing is acknowledged.</exception>
-    public Task AppendInventory(StockLevel head, int eventCount, string events)
+    public Task AppendInventory(StockLevel head, int eventCount, string events, string movements = "[]")
     {
-        if (events.Contains("\\u0000", StringComparison.Ordinal))
+        if (events.Contains("\\u0000", StringComparison.Ordinal) || movements.Contains("\\u0000", StringComparison.Ordinal))
         {
             return Task.FromException(new JournalUnavailableException($"a batch of {head.StoreId}/{head.Sku} holds a NUL character and cannot be stored"));
         }
-        return Enqueue(new InventoryCommit(head, head.Version - eventCount + 1, Guid.NewGuid(), events));
+        return Enqueue(new InventoryCommit(head, head.Version - eventCount + 1, Guid.NewGuid(), events, movements));
     }
 
     private Task Enqueue(PendingCommit pending) =>
@@ -211,7 +211,7 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         var streams = batch.OfType<StreamCommit>().ToList();
         var stock = batch.OfType<InventoryCommit>().ToList();
         await using var command = _db.CreateCommand(
-            "SELECT omni_journal_append($1, $2, $3, $4, $15), omni_inventory_append_many($5, $6, $7, $8, $9, $10, $11, $12, $13, $14)");
+            "SELECT omni_journal_append($1, $2, $3, $4, $15), omni_inventory_append_many($5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16)");
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. streams.Select(c => c.Stream)] });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. streams.Select(c => c.ExpectedVersion)] });
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. streams.Select(c => c.WriteId)] });
@@ -227,6 +227,7 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. stock.Select(c => c.Head.SafetyStock)] });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. stock.Select(c => c.Head.UpdatedAt.ToUniversalTime())] });
         command.Parameters.Add(new NpgsqlParameter<bool?[]> { TypedValue = [.. streams.Select(c => c.InFlight)] });
+        command.Parameters.Add(Jsonb([.. stock.Select(c => c.Movements)]));
         await using var reader = await command.ExecuteReaderAsync(_stopping.Token);
         await reader.ReadAsync(_stopping.Token);
         var (streamsAccepted, stockAccepted) = (reader.GetFieldValue<bool[]>(0), reader.GetFieldValue<bool[]>(1));
@@ -341,7 +342,7 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         public override string Name => $"{Stream} at version {ExpectedVersion + 1}";
     }
 
-    private sealed record InventoryCommit(StockLevel Head, long FromVersion, Guid WriteId, string Events) : PendingCommit(WriteId, Events)
+    private sealed record InventoryCommit(StockLevel Head, long FromVersion, Guid WriteId, string Events, string Movements) : PendingCommit(WriteId, Events)
     {
         public override string Name => $"inventory {Head.StoreId}/{Head.Sku} at versions {FromVersion}-{Head.Version}";
     }
