@@ -9,10 +9,11 @@ public sealed class ProductLoader
 {
     private readonly BatchLoader<string, Product> _loader;
 
-    public ProductLoader(IClusterClient grains) =>
+    public ProductLoader(IClusterClient grains, CatalogMembership known) =>
         _loader = new BatchLoader<string, Product>(async (skus, _) =>
         {
-            var products = await Task.WhenAll(skus.Select(sku => grains.GetGrain<IProductGrain>(sku).Get()));
+            // Only products that exist are asked for: a made-up SKU activates no product grain.
+            var products = await Task.WhenAll((await known.KnownSkus(skus)).Select(sku => grains.GetGrain<IProductGrain>(sku).Get()));
             return products.OfType<Product>().ToDictionary(p => p.Sku, StringComparer.Ordinal);
         });
 

@@ -1,5 +1,6 @@
 using GraphQL;
 using GraphQL.Types;
+using Omni.Api.Catalog;
 using Omni.Api.Schema;
 using Omni.Catalog;
 using Omni.Inventory;
@@ -21,16 +22,23 @@ public static class InventoryQueries
             .Description("The stock of a SKU at a location, or null if either does not exist.")
             .Argument<NonNullGraphType<IdGraphType>>("sku")
             .Argument<NonNullGraphType<IdGraphType>>("storeId")
-            .ResolveAsync(async c => await Stock(c.Grains(), c.GetArgument<string>("storeId"), c.GetArgument<string>("sku")));
+            .ResolveAsync(async c => await Stock(c.Grains(), c.Service<CatalogMembership>(), c.GetArgument<string>("storeId"), c.GetArgument<string>("sku")));
 
         query.Field<NonNullGraphType<AvailabilityType>>("availability")
             .Description("A SKU across the network. A SKU no location stocks (or no product has) is zero everywhere.")
             .Argument<NonNullGraphType<IdGraphType>>("sku")
-            .ResolveAsync(async c => await Availability(c.Grains(), c.GetArgument<string>("sku")));
+            .ResolveAsync(async c =>
+            {
+                var sku = c.GetArgument<string>("sku");
+                return await c.Service<CatalogMembership>().IsKnownSku(sku) ? await Availability(c.Grains(), sku) : Nothing(sku);
+            });
 
         query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<AvailabilityType>>>>("availabilities")
             .Description($"availability for each SKU, in the order asked; at most {MaxSkus} SKUs.")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<IdGraphType>>>>("skus")
+            // Each SKU is a lookup, and each is a whole availability below: the list's length counts,
+            // times however many aliases repeat the field (graphql-dotnet adds up every occurrence).
+            .WithComplexityImpact(context => new(SkuCount(context), SkuCount(context)))
             .ResolveAsync(async c =>
             {
                 var skus = c.IdListArgument("skus");
@@ -39,10 +47,10 @@ public static class InventoryQueries
                     throw Refusals.InvalidArgument($"availabilities takes at most {MaxSkus} SKUs, not {skus.Count}");
                 }
                 var grains = c.Grains();
-                var distinct = skus.Distinct(StringComparer.Ordinal).ToList();
-                var found = await Task.WhenAll(distinct.Select(sku => Availability(grains, sku)));
+                var known = await c.Service<CatalogMembership>().KnownSkus(skus);
+                var found = await Task.WhenAll(known.Select(sku => Availability(grains, sku)));
                 var bySku = found.ToDictionary(a => a.Sku, StringComparer.Ordinal);
-                return skus.Select(sku => bySku[sku]).ToList();
+                return skus.Select(sku => bySku.GetValueOrDefault(sku) ?? Nothing(sku)).ToList();
             });
 
         query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<StoreAvailabilityType>>>>("nearestStoresWithStock")
@@ -69,27 +77,33 @@ public static class InventoryQueries
                     throw Refusals.InvalidArgument(problem);
                 }
                 var sku = c.GetArgument<string>("sku");
-                return sku.Length == 0 ? [] : await c.Grains().GetGrain<ISkuGrain>(sku).Nearest(latitude, longitude, quantity, first);
+                return !await c.Service<CatalogMembership>().IsKnownSku(sku) ? [] : await c.Grains().GetGrain<ISkuGrain>(sku).Nearest(latitude, longitude, quantity, first);
             });
     }
 
-    internal static async Task<StockLevel?> Stock(IGrainFactory grains, string storeId, string sku)
+    /// <summary>The stock of a known SKU at a known location (zeros if it never moved), else null without a grain call.</summary>
+    internal static async Task<StockLevel?> Stock(IGrainFactory grains, CatalogMembership known, string storeId, string sku)
     {
         if (!InventoryAddress.IsValid(storeId, sku))
         {
             return null;
         }
-        var level = await grains.Inventory(storeId, sku).GetStock();
-        if (level.Version > 0)
+        var (store, product) = (known.IsKnownStore(storeId), known.IsKnownSku(sku));
+        if (!await store || !await product)
         {
-            return level;
+            return null;
         }
-        // Never moved: zeros for a real location and product, null for anything else.
-        var store = grains.GetGrain<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).Get(storeId);
-        var product = grains.GetGrain<IProductGrain>(sku).Get();
-        await Task.WhenAll(store, product);
-        return store.Result is null || product.Result is null ? null : level;
+        return await grains.Inventory(storeId, sku).GetStock();
     }
+
+    /// <summary>A SKU nobody stocks: zero everywhere.</summary>
+    private static Availability Nothing(string sku) => new(sku, 0, 0, []);
+
+    /// <summary>How many SKUs an <c>availabilities</c> occurrence asks about (from the literal or the variables).</summary>
+    private static double SkuCount(GraphQL.Validation.Complexity.FieldImpactContext context) =>
+        context.Arguments is { } arguments && arguments.TryGetValue("skus", out var skus) && skus.Value is System.Collections.ICollection list
+            ? Math.Max(1, list.Count)
+            : 1;
 
     /// <summary><c>availability</c>'s grain call, also made by the bench endpoint so both measure the same work.</summary>
     internal static async Task<Availability> Availability(IGrainFactory grains, string sku) =>

@@ -1,5 +1,6 @@
 using GraphQL;
 using GraphQL.Types;
+using Omni.Api.Catalog;
 using Omni.Api.Live;
 using Omni.Api.Schema;
 using Omni.Catalog;
@@ -20,13 +21,14 @@ public static class InventorySubscriptions
                 var sku = c.GetArgument<string>("sku");
                 var feed = c.Service<StockFeed>();
                 var grains = c.Grains();
+                var known = c.Service<CatalogMembership>();
                 if (c.GetArgument<string?>("storeId") is { } storeId)
                 {
-                    var stock = await InventoryQueries.Stock(grains, storeId, sku)
+                    var stock = await InventoryQueries.Stock(grains, known, storeId, sku)
                         ?? throw Refusals.NotFound($"no stock of '{sku}' at '{storeId}'");
                     return feed.Watch(InventoryKey.Of(storeId, sku), stock);
                 }
-                if (sku.Length == 0 || await grains.GetGrain<IProductGrain>(sku).Get() is null)
+                if (!await known.IsKnownSku(sku))
                 {
                     throw Refusals.NotFound($"no product '{sku}'");
                 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Omni.Api.Schema;
 
 /// <summary>
@@ -18,40 +16,7 @@ public static class IdGrammar
     /// and holds no control or format character, no line or paragraph separator, no noncharacter
     /// (U+FFFE, U+FFFF) and no surrogate that is not part of a pair.
     /// </summary>
-    public static bool IsValid(string value, int maxLength)
-    {
-        if (value.Length > maxLength)
-        {
-            return false;
-        }
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            if (char.IsHighSurrogate(c))
-            {
-                if (i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-                {
-                    i++;
-                    continue;
-                }
-                return false;
-            }
-            if (c is '\uFFFE' or '\uFFFF')
-            {
-                return false;
-            }
-            switch (char.GetUnicodeCategory(c))
-            {
-                case UnicodeCategory.Control:
-                case UnicodeCategory.Format:
-                case UnicodeCategory.LineSeparator:
-                case UnicodeCategory.ParagraphSeparator:
-                case UnicodeCategory.Surrogate: // a low surrogate without its high half
-                    return false;
-            }
-        }
-        return true;
-    }
+    public static bool IsValid(string value, int maxLength) => PrintableText.IsValid(value, maxLength);
 
     /// <summary>An id: <see cref="Limits.MaxIdLength"/> at most.</summary>
     public static bool IsValidId(string value) => IsValid(value, Limits.MaxIdLength);

@@ -97,6 +97,7 @@ public static class OmniSchemaExtensions
         services.AddSingleton<CartFeed>();
         services.AddSingleton<OrderFeed>();
         services.AddSingleton<StockFeed>();
+        services.AddSingleton<CatalogMembership>();
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<CartFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<OrderFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<StockFeed>());

@@ -37,7 +37,8 @@ public sealed record CartLine(
     [property: Id(5)] string? ReservationId,
     [property: Id(6)] DateTimeOffset? ReservedUntil,
     [property: Id(7)] decimal UnitPrice,
-    [property: Id(8)] string Currency)
+    [property: Id(8)] string Currency,
+    [property: Id(9)] DateTimeOffset? HeldSince = null)
 {
     public decimal LineTotal => UnitPrice * Quantity;
 }

@@ -30,6 +30,10 @@ public interface ICatalogGrain : IGrainWithStringKey
     [Alias("Count"), ReadOnly]
     Task<int> Count();
 
+    /// <summary>Those of <paramref name="skus"/> that are in the catalog (one call answers a whole request's SKUs).</summary>
+    [Alias("Known"), ReadOnly]
+    Task<IReadOnlyList<string>> Known(IReadOnlyList<string> skus);
+
     [Alias("Add")]
     Task Add(IReadOnlyList<string> skus);
 }

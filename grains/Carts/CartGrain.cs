@@ -86,6 +86,10 @@ public sealed partial class CartGrain(
         {
             return Fail(UserError.InvalidArgument("quantity", $"a line holds at most {Limits.MaxUnitsPerLine} units; this one has {existing.Quantity}"));
         }
+        if (_ledger.CheckAnonymousUnits(existing?.Id, (existing?.Quantity ?? 0) + quantity, options.Value.MaxAnonymousUnits) is { } tooMany)
+        {
+            return Fail(tooMany);
+        }
         if (await product is not { } found)
         {
             return Fail(UserError.NotFound("sku", $"no product '{sku}'"));
@@ -126,6 +130,10 @@ public sealed partial class CartGrain(
         if (_ledger.CheckQuantity(quantity, newLine: false) is { } badQuantity)
         {
             return Fail(badQuantity);
+        }
+        if (_ledger.CheckAnonymousUnits(lineId, quantity, options.Value.MaxAnonymousUnits) is { } tooMany)
+        {
+            return Fail(tooMany);
         }
         var (held, error) = await Rehold(line, quantity);
         if (held is null)
@@ -481,7 +489,7 @@ public sealed partial class CartGrain(
         if (result.Succeeded)
         {
             return (new CartLine(lineId, product.Sku, quantity, fulfillment.Kind, storeId, result.Reservation!.Id,
-                result.Reservation.ExpiresAt, product.UnitPrice, product.Currency), null);
+                result.Reservation.ExpiresAt, product.UnitPrice, product.Currency, HeldSince: clock.GetUtcNow()), null);
         }
         return result.Error!.Code == ErrorCode.INSUFFICIENT_STOCK ? (null, null) : (null, result.Error);
     }
@@ -492,7 +500,9 @@ public sealed partial class CartGrain(
         if (line.ReservationId is { } reservationId && _ledger.IsHeld(line, clock.GetUtcNow()))
         {
             var operation = $"{reservationId}:q{quantity}:v{_ledger.Version}";
-            var result = await GrainFactory.Inventory(line.StoreId!, line.Sku).AdjustReservation(operation, reservationId, quantity, HoldFor);
+            var renewable = RenewableFor(line, clock.GetUtcNow());
+            var holdFor = renewable < Limits.MinHold ? Limits.MinHold : renewable;
+            var result = await GrainFactory.Inventory(line.StoreId!, line.Sku).AdjustReservation(operation, reservationId, quantity, holdFor);
             if (result.Succeeded)
             {
                 return (line with { Quantity = quantity, ReservedUntil = result.Reservation!.ExpiresAt }, null);
@@ -548,9 +558,11 @@ public sealed partial class CartGrain(
     private async Task RenewHolds()
     {
         var now = clock.GetUtcNow();
-        var due = _ledger.Lines.Where(l => _ledger.IsHeld(l, now) && l.ReservedUntil - now < HoldFor / 2).ToList();
+        var due = _ledger.Lines
+            .Where(l => _ledger.IsHeld(l, now) && l.ReservedUntil - now < HoldFor / 2 && now + RenewableFor(l, now) > l.ReservedUntil + Limits.MinHold)
+            .ToList();
         var renewals = await Task.WhenAll(due.Select(line => GrainFactory.Inventory(line.StoreId!, line.Sku)
-            .AdjustReservation($"{line.ReservationId}:renew:v{_ledger.Version}", line.ReservationId!, line.Quantity, HoldFor)));
+            .AdjustReservation($"{line.ReservationId}:renew:v{_ledger.Version}", line.ReservationId!, line.Quantity, RenewableFor(line, now))));
         for (var i = 0; i < due.Count; i++)
         {
             if (renewals[i].Succeeded)
@@ -558,6 +570,16 @@ public sealed partial class CartGrain(
                 _ledger.Put(due[i] with { ReservedUntil = renewals[i].Reservation!.ExpiresAt });
             }
         }
+    }
+
+    /// <summary>
+    /// How long a renewal may hold <paramref name="line"/> from now: <c>HoldFor</c>, but never past
+    /// <c>MaxHoldLifetime</c> after the hold was taken (issue 12, item 7).
+    /// </summary>
+    private TimeSpan RenewableFor(CartLine line, DateTimeOffset now)
+    {
+        var end = (line.HeldSince ?? now) + options.Value.MaxHoldLifetime - now;
+        return end < HoldFor ? end : HoldFor;
     }
 
     private async Task<IReadOnlyList<string>> ShippingLocations(string sku, int quantity)
@@ -629,7 +651,8 @@ public sealed partial class CartGrain(
         }
         try
         {
-            await _journal.Append(commit, _ledger.ToSnapshot);
+            // Nobody's cart, never checked out: the sweeper may delete it once nobody came back for it.
+            await _journal.Append(commit, _ledger.ToSnapshot, anonymous: _ledger is { CustomerId: null, CheckedOut: false, CheckoutInDoubt: null });
         }
         catch (Exception e)
         {
@@ -751,4 +774,15 @@ public sealed class CartOptions
     /// <summary>How a SHIP line picks its location.</summary>
     public AllocationStrategy Allocation { get; set; } = AllocationStrategy.Priority;
     public string Currency { get; set; } = "EUR";
+    /// <summary>
+    /// The longest one hold may last from when it was taken, renewals included: activity renews a
+    /// hold, but not past this, so a script touching its cart forever cannot keep stock forever.
+    /// </summary>
+    public TimeSpan MaxHoldLifetime { get; set; } = TimeSpan.FromHours(2);
+    /// <summary>The most units an anonymous cart (so an anonymous session) may have in its lines.</summary>
+    public int MaxAnonymousUnits { get; set; } = 200;
+    /// <summary>An anonymous cart or session nobody wrote to for this long is deleted (with its journal).</summary>
+    public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromDays(7);
+    /// <summary>How often each silo looks for abandoned anonymous carts and sessions and for expired movement ids.</summary>
+    public TimeSpan SweepEvery { get; set; } = TimeSpan.FromMinutes(10);
 }

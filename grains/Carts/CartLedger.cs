@@ -95,6 +95,23 @@ public sealed class CartLedger
     /// <summary>A fresh hold id for a line: unique, so a hold that was taken but never recorded is never mistaken for a later one.</summary>
     public string NewReservationId(string lineId) => $"c{Id:N}-{lineId}-{Guid.NewGuid().ToString("N")[..8]}";
 
+    /// <summary>
+    /// An anonymous cart (so an anonymous session) holds at most <paramref name="maxUnits"/> units
+    /// over all its lines, with line <paramref name="lineId"/> (null: a new one) at <paramref name="quantity"/>.
+    /// A customer's cart is bounded by its lines and units per line alone.
+    /// </summary>
+    public UserError? CheckAnonymousUnits(string? lineId, int quantity, int maxUnits)
+    {
+        if (CustomerId is not null)
+        {
+            return null;
+        }
+        var units = (long)quantity + _lines.Where(l => l.Id != lineId).Sum(l => (long)l.Quantity);
+        return units > maxUnits
+            ? UserError.InvalidArgument("quantity", $"an anonymous cart holds at most {maxUnits} units; sign in for more")
+            : null;
+    }
+
     public bool IsHeld(CartLine line, DateTimeOffset now) => line.ReservationId is not null && line.ReservedUntil > now;
 
     /// <summary>When the earliest hold runs out, if any hold is active.</summary>

@@ -19,6 +19,12 @@ public sealed class CatalogGrain(
 
     public Task<int> Count() => Task.FromResult(state.State.Skus.Count);
 
+    public Task<IReadOnlyList<string>> Known(IReadOnlyList<string> skus)
+    {
+        var all = state.State.Skus;
+        return Task.FromResult<IReadOnlyList<string>>([.. skus.Where(sku => all.BinarySearch(sku, StringComparer.Ordinal) >= 0)]);
+    }
+
     public async Task Add(IReadOnlyList<string> skus)
     {
         var merged = new SortedSet<string>(state.State.Skus, StringComparer.Ordinal);

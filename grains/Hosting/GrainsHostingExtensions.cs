@@ -34,6 +34,8 @@ public static class GrainsHostingExtensions
         silo.Services.TryAddSingleton<LegacyGrainState>();
         silo.Services.TryAddSingleton<StoreDirectoryCache>();
         silo.Services.AddHostedService<SagaSweeper>();
+        silo.Services.TryAddSingleton<AbandonedCartSweeper>();
+        silo.Services.AddHostedService(sp => sp.GetRequiredService<AbandonedCartSweeper>());
         return silo;
     }
 }

@@ -83,13 +83,13 @@ public sealed partial class InventoryGrain(
     public Task<Reservation?> GetReservation(string reservationId) => Task.FromResult(_ledger.FindReservation(reservationId));
 
     public Task<StockResult> Receive(string movementId, int quantity) =>
-        Change((l, now) => l.Receive(movementId, quantity, now));
+        MovementChange(MovementKind.Movement, movementId, (l, now, r) => l.Receive(movementId, quantity, now, r));
 
     public Task<StockResult> SetCount(string movementId, int onHand) =>
-        Change((l, now) => l.SetCount(movementId, onHand, now));
+        MovementChange(MovementKind.Movement, movementId, (l, now, r) => l.SetCount(movementId, onHand, now, r));
 
     public Task<StockResult> SetSafetyStock(string movementId, int safetyStock) =>
-        Change((l, now) => l.SetSafetyStock(movementId, safetyStock, now));
+        MovementChange(MovementKind.Movement, movementId, (l, now, r) => l.SetSafetyStock(movementId, safetyStock, now, r));
 
     public Task<StockResult> Reserve(string reservationId, int quantity, TimeSpan holdFor, string? owner) =>
         Change((l, now) => l.Reserve(reservationId, quantity, holdFor, owner, now));
@@ -104,10 +104,10 @@ public sealed partial class InventoryGrain(
         Change((l, now) => l.Commit(reservationId, now, owner, by));
 
     public Task<StockResult> RecordSale(string saleId, int quantity) =>
-        Change((l, now) => l.RecordSale(saleId, quantity, now));
+        MovementChange(MovementKind.Sale, saleId, (l, now, r) => l.RecordSale(saleId, quantity, now, r));
 
     public Task<StockResult> RecordReturn(string returnId, int quantity) =>
-        Change((l, now) => l.RecordReturn(returnId, quantity, now));
+        MovementChange(MovementKind.Return, returnId, (l, now, r) => l.RecordReturn(returnId, quantity, now, r));
 
     public async Task<StockLevel> ExpireDue()
     {
@@ -164,6 +164,26 @@ public sealed partial class InventoryGrain(
         return result;
     }
 
+    /// <summary>
+    /// A change of on-hand (receipt, count, safety stock, sale, return). Its id may have been
+    /// pruned from the ledger's memory by other callers' traffic (<c>MaxIds</c>); the durable
+    /// record (<c>omni_inventory_movement_id</c>, written with the journal) still knows it, so an id
+    /// the ledger does not remember is looked up there before it is applied as new (DESIGN rule 7).
+    /// </summary>
+    private async Task<StockResult> MovementChange(string kind, string id, Func<StockLedger, DateTimeOffset, MovementRecord?, StockResult> command)
+    {
+        ThrowIfBroken();
+        if (!_known && await Unknown() is { } missing)
+        {
+            return new StockResult(_ledger.Level, Error: missing);
+        }
+        var remembered = _ledger.Remembers(kind, id) ? null : await store.FindMovement(_ledger.StoreId, _ledger.Sku, kind, id);
+        ThrowIfBroken();
+        var result = command(_ledger, clock.GetUtcNow(), remembered);
+        await WaitDurable(_ledger.Version);
+        return result;
+    }
+
     /// <summary>A location or SKU that does not exist gets NOT_FOUND before any stock is written for it.</summary>
     private async Task<UserError?> Unknown()
     {
@@ -206,6 +226,7 @@ public sealed partial class InventoryGrain(
         {
             while (_ledger.TakePending() is { Count: > 0 } events)
             {
+                var movements = _ledger.TakePendingMovements();
                 _inFlight = _next;
                 _next = NewSignal();
                 _inFlightTo = _ledger.Version;
@@ -216,7 +237,7 @@ public sealed partial class InventoryGrain(
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
-                    await committer.AppendInventory(level, events.Count, InventoryStore.Serialize(events));
+                    await committer.AppendInventory(level, events.Count, InventoryStore.Serialize(events), InventoryStore.Serialize(movements));
                     InventoryMetrics.WriteDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
                     InventoryMetrics.BatchEvents.Record(events.Count);
                 }

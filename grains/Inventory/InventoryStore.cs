@@ -41,6 +41,23 @@ public sealed class InventoryStore(NpgsqlDataSource db)
     /// <summary>A batch of events as the journal stores it (appended through the silo's journal committer).</summary>
     public static string Serialize(IReadOnlyList<InventoryEvent> events) => JsonSerializer.Serialize(events, Json);
 
+    /// <summary>A batch's on-hand movements as <c>omni_inventory_append_many</c> stores them (migration 0009).</summary>
+    public static string Serialize(IReadOnlyList<MovementRecord> movements) => JsonSerializer.Serialize(movements, Json);
+
+    /// <summary>The durable record of an on-hand movement (migration 0009), or null if none was stored.</summary>
+    public async Task<MovementRecord?> FindMovement(string storeId, string sku, string kind, string id, CancellationToken cancellationToken = default)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT outcome FROM omni_inventory_movement_id WHERE sku = $1 AND store_id = $2 AND kind = $3 AND id = $4");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sku });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = storeId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
+        return await command.ExecuteScalarAsync(cancellationToken) is string outcome
+            ? JsonSerializer.Deserialize<MovementRecord>(outcome, Json)
+            : null;
+    }
+
     /// <summary>
     /// Writes a snapshot of durable state and drops the journal rows it covers. Serialising a
     /// large ledger takes a while, so it happens off the caller's thread.

@@ -26,7 +26,9 @@ public sealed class StockLedger
     /// </summary>
     private readonly Queue<(string Key, long Seq, DateTimeOffset At)> _appliedOrder = new();
     private long _nextSeq;
+    private (string Kind, string Id, string Fingerprint)? _lastApplied;
     private readonly List<InventoryEvent> _pending = [];
+    private readonly List<MovementRecord> _pendingMovements = [];
     private readonly LedgerRetention _retention;
 
     public StockLedger(string storeId, string sku, LedgerRetention? retention = null)
@@ -61,37 +63,55 @@ public sealed class StockLedger
         return taken;
     }
 
+    /// <summary>
+    /// The on-hand movements (receipts, counts, safety stock, sales, returns) among the events
+    /// emitted since the last call, with their outcomes: the caller stores them beside the events,
+    /// in the same transaction, so a retry is recognised however long the ledger's own memory is.
+    /// </summary>
+    public IReadOnlyList<MovementRecord> TakePendingMovements()
+    {
+        var taken = _pendingMovements.ToArray();
+        _pendingMovements.Clear();
+        return taken;
+    }
+
+    /// <summary>
+    /// True when the outcome of <paramref name="kind"/> <paramref name="id"/> is in memory (or the
+    /// id is invalid and will be refused anyway): only otherwise is the durable record worth reading.
+    /// </summary>
+    public bool Remembers(string kind, string id) => !PrintableText.IsValidId(id) || _applied.ContainsKey(Key(kind, id));
+
     public Reservation? FindReservation(string reservationId) =>
         _holds.TryGetValue(reservationId, out var hold) ? hold.ToReservation(this) : null;
 
     // ------------------------------------------------------------------ commands
 
-    public StockResult Receive(string movementId, int quantity, DateTimeOffset now) =>
-        Movement("movementId", movementId, $"receive:{quantity}", now, () =>
+    public StockResult Receive(string movementId, int quantity, DateTimeOffset now, MovementRecord? remembered = null) =>
+        Movement("movementId", movementId, $"receive:{quantity}", now, remembered, () =>
             CheckQuantity(quantity) ?? CheckOnHandLimit((long)OnHand + quantity) ?? Emit(new Received(now, movementId, quantity)));
 
-    public StockResult SetCount(string movementId, int onHand, DateTimeOffset now) =>
-        Movement("movementId", movementId, $"count:{onHand}", now, () =>
+    public StockResult SetCount(string movementId, int onHand, DateTimeOffset now, MovementRecord? remembered = null) =>
+        Movement("movementId", movementId, $"count:{onHand}", now, remembered, () =>
             onHand < 0 || onHand > Limits.MaxOnHand
                 ? Refuse(UserError.InvalidArgument("onHand", $"onHand must be between 0 and {Limits.MaxOnHand}, not {onHand}"))
                 : Emit(new Counted(now, movementId, onHand)));
 
-    public StockResult SetSafetyStock(string movementId, int safetyStock, DateTimeOffset now) =>
-        Movement("movementId", movementId, $"safety:{safetyStock}", now, () =>
+    public StockResult SetSafetyStock(string movementId, int safetyStock, DateTimeOffset now, MovementRecord? remembered = null) =>
+        Movement("movementId", movementId, $"safety:{safetyStock}", now, remembered, () =>
             safetyStock < 0 || safetyStock > Limits.MaxOnHand
                 ? Refuse(UserError.InvalidArgument("safetyStock", $"safetyStock must be between 0 and {Limits.MaxOnHand}, not {safetyStock}"))
                 : Emit(new SafetyStockSet(now, movementId, safetyStock)));
 
-    public StockResult RecordSale(string saleId, int quantity, DateTimeOffset now) =>
-        Operation("sale", "saleId", saleId, $"sale:{quantity}", now, () =>
+    public StockResult RecordSale(string saleId, int quantity, DateTimeOffset now, MovementRecord? remembered = null) =>
+        Operation(MovementKind.Sale, "saleId", saleId, $"sale:{quantity}", now, remembered, () =>
             CheckQuantity(quantity) ?? CheckAvailable(quantity) ?? Emit(new Sold(now, saleId, quantity)));
 
-    public StockResult RecordReturn(string returnId, int quantity, DateTimeOffset now) =>
-        Operation("ret", "returnId", returnId, $"return:{quantity}", now, () =>
+    public StockResult RecordReturn(string returnId, int quantity, DateTimeOffset now, MovementRecord? remembered = null) =>
+        Operation(MovementKind.Return, "returnId", returnId, $"return:{quantity}", now, remembered, () =>
             CheckQuantity(quantity) ?? CheckOnHandLimit((long)OnHand + quantity) ?? Emit(new Returned(now, returnId, quantity)));
 
     public StockResult Reserve(string reservationId, int quantity, TimeSpan holdFor, string? owner, DateTimeOffset now) =>
-        Operation("res", "reservationId", reservationId, $"reserve:{quantity}:{owner}", now, () =>
+        Operation("res", "reservationId", reservationId, $"reserve:{quantity}:{owner}", now, null, () =>
         {
             if (_holds.TryGetValue(reservationId, out var active))
             {
@@ -105,7 +125,7 @@ public sealed class StockLedger
         });
 
     public StockResult AdjustReservation(string operationId, string reservationId, int quantity, TimeSpan holdFor, DateTimeOffset now) =>
-        Operation("adj", "operationId", operationId, $"adjust:{reservationId}:{quantity}", now, () =>
+        Operation("adj", "operationId", operationId, $"adjust:{reservationId}:{quantity}", now, null, () =>
         {
             if (CheckId("reservationId", reservationId) is { } invalid)
             {
@@ -121,7 +141,7 @@ public sealed class StockLedger
         });
 
     public StockResult Release(string reservationId, DateTimeOffset now) =>
-        Operation("rel", "reservationId", reservationId, "release", now, () =>
+        Operation("rel", "reservationId", reservationId, "release", now, null, () =>
         {
             if (_holds.ContainsKey(reservationId))
             {
@@ -140,7 +160,7 @@ public sealed class StockLedger
     /// another sale is refused, never replayed, so two orders can never rest on one hold.
     /// </summary>
     public StockResult Commit(string reservationId, DateTimeOffset now, string? owner = null, string? by = null) =>
-        Operation("com", "reservationId", reservationId, CommitFingerprint(by), now, () =>
+        Operation("com", "reservationId", reservationId, CommitFingerprint(by), now, null, () =>
         {
             if (!_holds.TryGetValue(reservationId, out var hold))
             {
@@ -178,27 +198,27 @@ public sealed class StockLedger
     public StockResult Apply(InventoryEvent e)
     {
         Reservation? reservation = null;
-        (string Key, string Fingerprint)? applied = null;
+        (string Kind, string Id, string Fingerprint)? applied = null;
         switch (e)
         {
             case Received r:
                 OnHand += r.Quantity;
-                applied = (Key("mv", r.MovementId), $"receive:{r.Quantity}");
+                applied = (MovementKind.Movement, r.MovementId, $"receive:{r.Quantity}");
                 break;
             case Counted c:
                 OnHand = c.OnHand;
-                applied = (Key("mv", c.MovementId), $"count:{c.OnHand}");
+                applied = (MovementKind.Movement, c.MovementId, $"count:{c.OnHand}");
                 break;
             case SafetyStockSet s:
                 SafetyStock = s.SafetyStock;
-                applied = (Key("mv", s.MovementId), $"safety:{s.SafetyStock}");
+                applied = (MovementKind.Movement, s.MovementId, $"safety:{s.SafetyStock}");
                 break;
             case Reserved r:
                 var hold = new Hold(r.ReservationId, r.Quantity, r.ExpiresAt, r.Owner);
                 PutHold(hold);
                 Reserved += hold.Quantity;
                 reservation = hold.ToReservation(this);
-                applied = (Key("res", r.ReservationId), $"reserve:{r.Quantity}:{r.Owner}");
+                applied = ("res", r.ReservationId, $"reserve:{r.Quantity}:{r.Owner}");
                 break;
             case Adjusted a:
                 var before = _holds[a.ReservationId];
@@ -206,28 +226,28 @@ public sealed class StockLedger
                 PutHold(after);
                 Reserved += after.Quantity - before.Quantity;
                 reservation = after.ToReservation(this);
-                applied = (Key("adj", a.OperationId), $"adjust:{a.ReservationId}:{a.Quantity}");
+                applied = ("adj", a.OperationId, $"adjust:{a.ReservationId}:{a.Quantity}");
                 break;
             case Released r:
                 reservation = RemoveHold(r.ReservationId);
-                applied = (Key("rel", r.ReservationId), "release");
+                applied = ("rel", r.ReservationId, "release");
                 break;
             case Committed c:
                 reservation = RemoveHold(c.ReservationId);
                 OnHand -= reservation.Quantity;
-                applied = (Key("com", c.ReservationId), CommitFingerprint(c.By));
+                applied = ("com", c.ReservationId, CommitFingerprint(c.By));
                 break;
             case Sold s:
                 OnHand -= s.Quantity;
-                applied = (Key("sale", s.SaleId), $"sale:{s.Quantity}");
+                applied = (MovementKind.Sale, s.SaleId, $"sale:{s.Quantity}");
                 break;
             case Returned r:
                 OnHand += r.Quantity;
-                applied = (Key("ret", r.ReturnId), $"return:{r.Quantity}");
+                applied = (MovementKind.Return, r.ReturnId, $"return:{r.Quantity}");
                 break;
             case HoldExpired x:
                 reservation = RemoveHold(x.ReservationId);
-                applied = (Key("exp", x.ReservationId), "expired");
+                applied = ("exp", x.ReservationId, "expired");
                 break;
             default:
                 throw new InvalidOperationException($"unknown inventory event {e.GetType().Name}");
@@ -238,7 +258,8 @@ public sealed class StockLedger
         var result = new StockResult(Level, reservation);
         if (applied is { } op)
         {
-            Remember(op.Key, op.Fingerprint, result, e.At);
+            Remember(Key(op.Kind, op.Id), op.Fingerprint, result, e.At);
+            _lastApplied = op;
         }
         Prune(e.At);
         return result;
@@ -278,11 +299,15 @@ public sealed class StockLedger
 
     // ------------------------------------------------------------------ rules
 
-    private StockResult Movement(string field, string id, string fingerprint, DateTimeOffset now, Func<StockResult> decide) =>
-        Operation("mv", field, id, fingerprint, now, decide);
+    private StockResult Movement(string field, string id, string fingerprint, DateTimeOffset now, MovementRecord? remembered, Func<StockResult> decide) =>
+        Operation(MovementKind.Movement, field, id, fingerprint, now, remembered, decide);
 
-    /// <summary>The idempotency rule, in one place: a known id returns its first outcome.</summary>
-    private StockResult Operation(string kind, string field, string id, string fingerprint, DateTimeOffset now, Func<StockResult> decide)
+    /// <summary>
+    /// The idempotency rule, in one place: a known id returns its first outcome, whether the
+    /// ledger still has it in memory or the caller read it from the durable record
+    /// (<paramref name="remembered"/>: an on-hand movement pruned from memory).
+    /// </summary>
+    private StockResult Operation(string kind, string field, string id, string fingerprint, DateTimeOffset now, MovementRecord? remembered, Func<StockResult> decide)
     {
         if (CheckId(field, id) is { } invalid)
         {
@@ -290,27 +315,45 @@ public sealed class StockLedger
         }
         if (_applied.TryGetValue(Key(kind, id), out var first))
         {
-            return first.Fingerprint == fingerprint
-                ? first.Result
-                : Refuse(new UserError(ErrorCode.CONFLICT, kind == "com"
-                    ? $"reservation {id} was already committed for another sale"
-                    : $"{field} '{id}' was already used for a different operation", field));
+            return first.Fingerprint == fingerprint ? first.Result : Reused(kind, field, id);
+        }
+        if (remembered is not null && remembered.Kind == kind && remembered.Id == id)
+        {
+            return remembered.Fingerprint == fingerprint
+                ? new StockResult(new StockLevel(Sku, StoreId, remembered.OnHand, remembered.Reserved, remembered.SafetyStock, remembered.Version, remembered.At))
+                : Reused(kind, field, id);
         }
         ExpireDue(now);
         return decide();
     }
 
+    private StockResult Reused(string kind, string field, string id) =>
+        Refuse(new UserError(ErrorCode.CONFLICT, kind == "com"
+            ? $"reservation {id} was already committed for another sale"
+            : $"{field} '{id}' was already used for a different operation", field));
+
     private StockResult Emit(InventoryEvent e)
     {
         _pending.Add(e);
-        return Apply(e);
+        _lastApplied = null;
+        var result = Apply(e);
+        if (e is Received or Counted or SafetyStockSet or Sold or Returned && _lastApplied is { } op)
+        {
+            var level = result.Stock;
+            _pendingMovements.Add(new MovementRecord(op.Kind, op.Id, op.Fingerprint, e.At, level.OnHand, level.Reserved, level.SafetyStock, level.Version));
+        }
+        return result;
     }
 
     private StockResult Refuse(UserError error) => new(Level, Error: error);
 
+    /// <summary>
+    /// The edge checks ids already; the ledger checks again, so no caller's id can reach the
+    /// journal (and fail a group commit shared with others) whatever path it came by.
+    /// </summary>
     private StockResult? CheckId(string field, string id) =>
-        string.IsNullOrWhiteSpace(id) || id.Length > Limits.MaxIdLength
-            ? Refuse(UserError.InvalidArgument(field, $"{field} must be 1 to {Limits.MaxIdLength} characters"))
+        !PrintableText.IsValidId(id)
+            ? Refuse(UserError.InvalidArgument(field, $"{field} must be 1 to {Limits.MaxIdLength} printable characters (no control characters, no unpaired surrogates)"))
             : null;
 
     private StockResult? CheckQuantity(int quantity) =>
@@ -329,8 +372,8 @@ public sealed class StockLedger
             : null;
 
     private StockResult? CheckOwner(string? owner) =>
-        owner is { Length: > Limits.MaxIdLength }
-            ? Refuse(UserError.InvalidArgument("owner", $"owner must be at most {Limits.MaxIdLength} characters"))
+        owner is not null && !PrintableText.IsValid(owner, Limits.MaxIdLength)
+            ? Refuse(UserError.InvalidArgument("owner", $"owner must be at most {Limits.MaxIdLength} printable characters"))
             : null;
 
     private StockResult? CheckAvailable(int quantity) =>
@@ -416,6 +459,22 @@ public sealed class StockLedger
 
     private sealed record AppliedOperation(string Fingerprint, StockResult Result, DateTimeOffset At, long Seq);
 }
+
+/// <summary>The kinds of remembered ids whose movements change on-hand (and are kept durably).</summary>
+public static class MovementKind
+{
+    /// <summary>Receipts, counts and safety stock: one id space (<c>movementId</c>).</summary>
+    public const string Movement = "mv";
+    public const string Sale = "sale";
+    public const string Return = "ret";
+}
+
+/// <summary>
+/// An on-hand movement and its outcome as stored durably beside the journal
+/// (<c>omni_inventory_movement_id</c>): enough to answer a retry with its first outcome.
+/// </summary>
+public sealed record MovementRecord(
+    string Kind, string Id, string Fingerprint, DateTimeOffset At, int OnHand, int Reserved, int SafetyStock, long Version);
 
 /// <summary>An active hold as the ledger keeps it.</summary>
 public sealed record Hold(string Id, int Quantity, DateTimeOffset ExpiresAt, string? Owner)

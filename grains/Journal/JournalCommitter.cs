@@ -48,18 +48,19 @@ public sealed partial class JournalCommitter : IAsyncDisposable
     /// <summary>
     /// Appends <paramref name="events"/> (a JSON document) to <paramref name="stream"/> as version
     /// <paramref name="expectedVersion"/> + 1 and returns once it is durable. <paramref name="inFlight"/>
-    /// marks (true) or clears (false) a saga in flight on the stream, for <see cref="SagaSweeper"/>.
+    /// marks (true) or clears (false) a saga in flight on the stream, for <see cref="SagaSweeper"/>;
+    /// <paramref name="anonymous"/> marks a stream nobody owns, for <see cref="Carts.AbandonedCartSweeper"/>.
     /// </summary>
     /// <exception cref="JournalConflictException">The stream is not at <paramref name="expectedVersion"/>: another writer got there first.</exception>
     /// <exception cref="JournalUnavailableException">The database could not be reached or refused the commit; nothing is acknowledged.</exception>
-    public Task Append(string stream, long expectedVersion, string events, bool? inFlight = null)
+    public Task Append(string stream, long expectedVersion, string events, bool? inFlight = null, bool? anonymous = null)
     {
         if (events.Contains("\\u0000", StringComparison.Ordinal))
         {
             // PostgreSQL's jsonb cannot hold NUL; refusing it here keeps it out of everyone's batch.
             return Task.FromException(new JournalUnavailableException($"a commit to {stream} holds a NUL character and cannot be stored"));
         }
-        return Enqueue(new StreamCommit(stream, expectedVersion, Guid.NewGuid(), events, inFlight));
+        return Enqueue(new StreamCommit(stream, expectedVersion, Guid.NewGuid(), events, inFlight, anonymous));
     }
 
     /// <summary>
@@ -69,13 +70,13 @@ public sealed partial class JournalCommitter : IAsyncDisposable
     /// </summary>
     /// <exception cref="JournalConflictException">The level is not where the batch starts: another activation wrote first.</exception>
     /// <exception cref="JournalUnavailableException">The database could not be reached or refused the batch; nothing is acknowledged.</exception>
-    public Task AppendInventory(StockLevel head, int eventCount, string events)
+    public Task AppendInventory(StockLevel head, int eventCount, string events, string movements = "[]")
     {
-        if (events.Contains("\\u0000", StringComparison.Ordinal))
+        if (events.Contains("\\u0000", StringComparison.Ordinal) || movements.Contains("\\u0000", StringComparison.Ordinal))
         {
             return Task.FromException(new JournalUnavailableException($"a batch of {head.StoreId}/{head.Sku} holds a NUL character and cannot be stored"));
         }
-        return Enqueue(new InventoryCommit(head, head.Version - eventCount + 1, Guid.NewGuid(), events));
+        return Enqueue(new InventoryCommit(head, head.Version - eventCount + 1, Guid.NewGuid(), events, movements));
     }
 
     private Task Enqueue(PendingCommit pending) =>
@@ -211,7 +212,7 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         var streams = batch.OfType<StreamCommit>().ToList();
         var stock = batch.OfType<InventoryCommit>().ToList();
         await using var command = _db.CreateCommand(
-            "SELECT omni_journal_append($1, $2, $3, $4, $15), omni_inventory_append_many($5, $6, $7, $8, $9, $10, $11, $12, $13, $14)");
+            "SELECT omni_journal_append($1, $2, $3, $4, $15, $17), omni_inventory_append_many($5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16)");
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. streams.Select(c => c.Stream)] });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. streams.Select(c => c.ExpectedVersion)] });
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. streams.Select(c => c.WriteId)] });
@@ -227,6 +228,8 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [.. stock.Select(c => c.Head.SafetyStock)] });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. stock.Select(c => c.Head.UpdatedAt.ToUniversalTime())] });
         command.Parameters.Add(new NpgsqlParameter<bool?[]> { TypedValue = [.. streams.Select(c => c.InFlight)] });
+        command.Parameters.Add(Jsonb([.. stock.Select(c => c.Movements)]));
+        command.Parameters.Add(new NpgsqlParameter<bool?[]> { TypedValue = [.. streams.Select(c => c.Anonymous)] });
         await using var reader = await command.ExecuteReaderAsync(_stopping.Token);
         await reader.ReadAsync(_stopping.Token);
         var (streamsAccepted, stockAccepted) = (reader.GetFieldValue<bool[]>(0), reader.GetFieldValue<bool[]>(1));
@@ -336,12 +339,12 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         public abstract string Name { get; }
     }
 
-    private sealed record StreamCommit(string Stream, long ExpectedVersion, Guid WriteId, string Events, bool? InFlight) : PendingCommit(WriteId, Events)
+    private sealed record StreamCommit(string Stream, long ExpectedVersion, Guid WriteId, string Events, bool? InFlight, bool? Anonymous) : PendingCommit(WriteId, Events)
     {
         public override string Name => $"{Stream} at version {ExpectedVersion + 1}";
     }
 
-    private sealed record InventoryCommit(StockLevel Head, long FromVersion, Guid WriteId, string Events) : PendingCommit(WriteId, Events)
+    private sealed record InventoryCommit(StockLevel Head, long FromVersion, Guid WriteId, string Events, string Movements) : PendingCommit(WriteId, Events)
     {
         public override string Name => $"inventory {Head.StoreId}/{Head.Sku} at versions {FromVersion}-{Head.Version}";
     }

@@ -40,9 +40,9 @@ public sealed class StreamJournal<TCommit, TSnapshot>(JournalCommitter committer
     /// </summary>
     /// <exception cref="JournalConflictException">another activation of this grain wrote first</exception>
     /// <exception cref="JournalUnavailableException">nothing was stored</exception>
-    public async Task Append(TCommit commit, Func<TSnapshot> snapshot, bool? inFlight = null)
+    public async Task Append(TCommit commit, Func<TSnapshot> snapshot, bool? inFlight = null, bool? anonymous = null)
     {
-        await committer.Append(stream, Version, JsonSerializer.Serialize(commit, Json), inFlight);
+        await committer.Append(stream, Version, JsonSerializer.Serialize(commit, Json), inFlight, anonymous);
         Version++;
         if (++_sinceSnapshot >= snapshotEvery)
         {

@@ -125,7 +125,7 @@ public sealed class SessionGrain(
         {
             try
             {
-                await _journal.Append(commit, _session.ToSnapshot);
+                await _journal.Append(commit, _session.ToSnapshot, anonymous: _session.CustomerId is null);
             }
             catch (Exception e)
             {
