@@ -81,7 +81,7 @@ public sealed class ClusterTlsSettings
     /// <summary>Fills Orleans' <see cref="TlsOptions"/>: this process's certificate, peers required and checked against the CA.</summary>
     public void Configure(TlsOptions options)
     {
-        var authority = X509Certificate2.CreateFromPemFile(CertificateAuthority);
+        var authority = X509Certificate2.CreateFromPem(File.ReadAllText(CertificateAuthority));
         options.LocalCertificate = X509Certificate2.CreateFromPemFile(Certificate, Key);
         options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
         options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
