@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
+using Omni.Api.Schema;
 using Omni.Api.Transport;
 using Omni.ServiceDefaults;
 using Orleans.Configuration;
@@ -22,6 +23,7 @@ public static class OrleansClientExtensions
                 "No database configured: set Omni:Postgres (environment variable Omni__Postgres) to the connection string the silos use.");
         }
         var dataSource = NpgsqlDataSource.Create(connectionString);
+        var cluster = ClusterSettings.From(builder.Configuration);
 
         builder.UseOrleansClient(client =>
         {
@@ -36,14 +38,34 @@ public static class OrleansClientExtensions
                 o.DataSource = dataSource;
             });
             client.UseConnectionRetryFilter<RetryUntilStopped>();
+            client.AddOmniFailover(cluster);
+            if (cluster.Tls.Enabled)
+            {
+                client.UseTls(cluster.Tls.Configure);
+            }
         });
 
         // Serve /health/live (and say "not ready") while the client still looks for a gateway,
         // instead of keeping the HTTP port closed until a silo is up.
         builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
         builder.Services.AddSingleton<IRetryableFailures, ClusterFailures>();
+        builder.Services.AddSingleton(cluster);
+        builder.Services.AddSingleton<ClusterRetry>();
         builder.Services.AddHealthChecks().AddCheck<ClusterReachableHealthCheck>("cluster", tags: [Extensions.ReadyTag]);
         return builder;
+    }
+
+    /// <summary>
+    /// The client's side of failover (see the silo's <c>FailoverExtensions</c>): a grain call waits
+    /// at most <see cref="ClusterSettings.ResponseTimeout"/>, and the list of live gateways is read
+    /// again every 5 s instead of every minute, so a dead or cut-off gateway is left soon.
+    /// </summary>
+    public static IClientBuilder AddOmniFailover(this IClientBuilder client, ClusterSettings cluster)
+    {
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+        client.Configure<ConnectionOptions>(o => o.OpenConnectionTimeout = cluster.OpenConnectionTimeout);
+        return client;
     }
 
     private sealed class RetryUntilStopped(ILogger<RetryUntilStopped> logger) : IClientConnectionRetryFilter

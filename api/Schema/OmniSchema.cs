@@ -41,6 +41,7 @@ public sealed class OmniQuery : ObjectGraphType
         this.AddSessionQueries();
         this.AddCustomerQueries();
         this.AddOrderQueries();
+        ClusterRetry.Apply(this, onlyWithClientId: false);
     }
 }
 
@@ -55,6 +56,7 @@ public sealed class OmniMutation : ObjectGraphType
         this.AddInventoryMutations();
         this.AddStoreMutations();
         this.AddCatalogMutations();
+        ClusterRetry.Apply(this, onlyWithClientId: true);
     }
 }
 

@@ -35,6 +35,8 @@ public static class SiloHostingExtensions
                 settings.Silo.SiloPort,
                 settings.Silo.GatewayPort,
                 listenOnAnyHostAddress: settings.Silo.ListenOnAnyAddress);
+            silo.AddOmniFailover(settings.Cluster);
+            silo.AddOmniClusterTls(settings.Cluster.Tls);
             silo.UseOmniPostgres(dataSource);
             silo.AddOmniGrains(builder.Configuration.GetSection("Omni"));
             if (settings.Dashboard.Enabled)

@@ -1,4 +1,5 @@
 using System.Net;
+using Omni.ServiceDefaults;
 
 namespace Omni.Silo.Hosting;
 
@@ -12,6 +13,8 @@ public sealed class SiloSettings
     public SiloEndpointSettings Silo { get; set; } = new();
     public DashboardSettings Dashboard { get; set; } = new();
     public SeedSettings Seed { get; set; } = new();
+    /// <summary>Timeouts and TLS of the cluster's own connections (<c>Omni:Cluster</c>), shared with the API nodes.</summary>
+    public ClusterSettings Cluster { get; set; } = new();
 
     public static SiloSettings From(IConfiguration configuration)
     {
@@ -21,6 +24,7 @@ public sealed class SiloSettings
             throw new InvalidOperationException(
                 "No database configured: set Omni:Postgres (environment variable Omni__Postgres) to an Npgsql connection string.");
         }
+        settings.Cluster.Validate();
         // With only one of the two the dashboard used to start without any login: refuse instead.
         if (settings.Dashboard.Enabled && (settings.Dashboard.Username.Length > 0) != (settings.Dashboard.Password.Length > 0))
         {
