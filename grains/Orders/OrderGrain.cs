@@ -161,7 +161,10 @@ public sealed partial class OrderGrain(
             }
             await Save();
             await Drive();
-            await KeepPickupReminder(force: true);
+            if (_ledger.NextCollectBy is null)
+            {
+                await KeepPickupReminder(force: true);
+            }
             return;
         }
         if (reminderName != LegacySagaReminder)
