@@ -1,3 +1,5 @@
+using GraphQL;
+using GraphQL.Builders;
 using GraphQL.Types;
 using Omni.Api.Carts;
 using Omni.Api.Schema;
@@ -43,8 +45,8 @@ public sealed class OrderType : ObjectGraphType<OrderView>
             .Description("Bumped by every change; orderUpdated delivers versions in order.")
             .Resolve(c => checked((int)c.Source.Version));
         Field<ChannelType>("channel").Description("The channel the order was placed on.").Resolve(c => c.Source.Channel);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<FulfillmentType>>>>("fulfillments").Resolve(c => c.Source.Fulfillments);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<OrderReturnType>>>>("returns").Resolve(c => c.Source.Returns);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<FulfillmentType>>>>("fulfillments").InMemory().Resolve(c => c.Source.Fulfillments);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<OrderReturnType>>>>("returns").InMemory().Resolve(c => c.Source.Returns);
         Field<NonNullGraphType<FloatGraphType>>("refundedTotal").Resolve(c => (double)c.Source.RefundedTotal);
     }
 }
@@ -66,7 +68,7 @@ public sealed class FulfillmentType : ObjectGraphType<FulfillmentView>
         Field<NonNullGraphType<FulfillmentKindType>>("kind").Resolve(c => c.Source.Kind);
         Field<NonNullGraphType<IdGraphType>>("storeId").Resolve(c => c.Source.StoreId);
         Field<NonNullGraphType<FulfillmentStatusType>>("status").Resolve(c => c.Source.Status);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<OrderLineType>>>>("lines").Resolve(c => c.Source.Lines);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<OrderLineType>>>>("lines").InMemory().Resolve(c => c.Source.Lines);
         Field<UtcDateTimeGraphType>("collectBy")
             .Description("A pickup not collected by then is cancelled and its units go back to stock.")
             .Resolve(c => c.Source.CollectBy);
@@ -93,7 +95,7 @@ public sealed class OrderReturnType : ObjectGraphType<OrderReturn>
         Description = "Units of an order brought back at a store (any store): they go back into that store's on-hand.";
         Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
         Field<NonNullGraphType<IdGraphType>>("storeId").Resolve(c => c.Source.StoreId);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ReturnedLineType>>>>("lines").Resolve(c => c.Source.Lines);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ReturnedLineType>>>>("lines").InMemory().Resolve(c => c.Source.Lines);
         Field<StringGraphType>("reason").Resolve(c => c.Source.Reason);
         Field<NonNullGraphType<UtcDateTimeGraphType>>("at").Resolve(c => c.Source.At);
     }
@@ -120,4 +122,14 @@ public sealed class OrderPayloadType : ObjectGraphType<OrderResult>
         Field<OrderType>("order").Resolve(c => c.Source.Order);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("errors").Resolve(c => c.Source.Errors);
     }
+}
+
+internal static class OrderFieldComplexity
+{
+    /// <summary>
+    /// Already in memory with the order and bounded by its lines: it costs what one object does,
+    /// not a list's worth of lookups (as <c>Availability.locations</c>).
+    /// </summary>
+    public static FieldBuilder<TSource, TReturn> InMemory<TSource, TReturn>(this FieldBuilder<TSource, TReturn> field) =>
+        field.WithComplexityImpact(fieldImpact: 1, childImpactMultiplier: 1);
 }
