@@ -272,7 +272,7 @@ public sealed partial class OrderGrain(
     /// <summary>Every store with a pickup of this order hears of each change (idempotent there by version).</summary>
     private async Task TellPickupQueues(OrderView view)
     {
-        foreach (var store in view.Fulfillments.Where(f => f.Kind == FulfillmentKind.PICKUP).Select(f => f.StoreId).Distinct())
+        await Task.WhenAll(view.Fulfillments.Where(f => f.Kind == FulfillmentKind.PICKUP).Select(f => f.StoreId).Distinct().Select(async store =>
         {
             try
             {
@@ -283,7 +283,7 @@ public sealed partial class OrderGrain(
                 // The order's next change carries its whole state, so the queue catches up then.
                 LogQueueUpdateFailed(logger, e, Id, store);
             }
-        }
+        }));
     }
 
     /// <summary>
