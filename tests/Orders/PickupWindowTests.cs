@@ -1,8 +1,13 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Omni.Carts;
 using Omni.Catalog;
 using Omni.Inventory;
+using Omni.Journal;
 using Omni.Orders;
 using Omni.Sessions;
+using Orleans.Core.Internal;
 
 namespace Omni.Tests.Orders;
 
@@ -76,5 +81,51 @@ public sealed class PickupWindowTests
         Assert.Equal(OrderStatus.CANCELLED, cancelled.Order!.Status);
         Assert.Equal(10, (await second.Grains.Inventory("s1", sku).GetStock()).OnHand);
         Assert.Equal(10, (await second.Grains.Inventory("s2", sku).GetStock()).OnHand);
+    }
+
+    /// <summary>
+    /// The state a crash between recording a return and putting its units into the store leaves,
+    /// made exactly: the return is in the order's journal, its stream marked in flight, no activation
+    /// left. Nobody calls the order again; the saga sweeper finds it and the units reach the store once.
+    /// </summary>
+    [Fact]
+    public async Task A_return_a_crash_interrupted_reaches_the_stores_stock_with_nobody_calling()
+    {
+        await using var db = await TestDatabase.Create();
+        await using var cluster = await OmniTestCluster.Start(db, settings: new() { ["Orders:SagaRetryPeriod"] = "00:00:01" });
+        await InventoryFixture.DefineNetwork(cluster.Grains);
+        var sku = $"RT-{Guid.NewGuid():N}"[..16];
+        Assert.Null(await cluster.Grains.GetGrain<IProductGrain>(sku).Define("Return " + sku, 7m, "EUR"));
+        Assert.True((await cluster.Grains.Inventory("s1", sku).Receive("opening", 5)).Succeeded);
+        var session = await cluster.Grains.GetGrain<ISessionGrain>($"rt-{Guid.NewGuid():N}").Start(Channel.APP, null);
+        var cart = cluster.Grains.GetGrain<ICartGrain>(session.CartId);
+        Assert.Empty((await cart.AddLine(sku, 2, new Fulfillment(FulfillmentKind.PICKUP, "s1"), new ChangeContext(Channel.APP))).Errors);
+        var placed = (await cart.Checkout("rt-key", Channel.APP)).Order!;
+        var order = cluster.Grains.GetGrain<IOrderGrain>(placed.Id);
+        Assert.Empty((await order.MarkReadyForPickup("f1")).Errors);
+        var collected = await order.ConfirmPickup("f1");
+        Assert.Equal(OrderStatus.COMPLETED, collected.Order!.Status);
+
+        await order.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        await Eventually.True(() => Task.FromResult(!cluster.Cluster.TryGetGrainContext(order.GetGrainId(), out _)), Deadline, "the order is gone from memory");
+        var at = cluster.Clock.GetUtcNow();
+        await using (var committer = new JournalCommitter(db.DataSource, Options.Create(new JournalOptions()), NullLogger<JournalCommitter>.Instance))
+        {
+            await committer.Append($"order/{placed.Id:N}", collected.Order.Version,
+                JsonSerializer.Serialize(new OrderCommit(at, [new LinesReturned("crash-return", "s2", [new ReturnedUnits(0, 1)], "crash")]), StreamJournal<OrderCommit, OrderSnapshot>.Json),
+                inFlight: true);
+        }
+
+        // Reads only, and none of the order until the sweeper settled it.
+        await Eventually.True(async () => !await db.Scalar<bool>("SELECT in_flight FROM omni_stream WHERE stream = $1", $"order/{placed.Id:N}"), Deadline, "the sweeper finishes the return");
+        var atS2 = await cluster.Grains.Inventory("s2", sku).GetStock();
+        var final = (await order.Get())!;
+        var retried = await order.ReturnLines("crash-return", "s2", [new ReturnRequestLine(sku, 1)], "crash");
+
+        Assert.Equal(1, atS2.OnHand);
+        Assert.Equal(7m, final.RefundedTotal);
+        Assert.Equal(final.Version, retried.Order!.Version);
+        Assert.Equal(1, (await cluster.Grains.Inventory("s2", sku).GetStock()).OnHand);
+        Assert.Equal(3, (await cluster.Grains.Inventory("s1", sku).GetStock()).OnHand);
     }
 }
