@@ -1,4 +1,5 @@
 using Omni.Api.Schema;
+using Omni.Orders;
 
 namespace Omni.Api.Auth;
 
@@ -20,6 +21,20 @@ public static class Access
             return;
         }
         throw caller.IsAuthenticated ? Refusals.NotAllowed() : Refusals.NotAuthenticated();
+    }
+
+    /// <summary>
+    /// An order: as <see cref="EnsureMayUse"/>, and also to staff of a store where it has a
+    /// fulfillment or where units of it were returned.
+    /// </summary>
+    public static void EnsureMayRead(this Caller caller, OrderView order)
+    {
+        if (caller is { Role: Role.STAFF, StoreId: { } store }
+            && (order.Fulfillments.Any(f => f.StoreId == store) || order.Returns.Any(r => r.StoreId == store)))
+        {
+            return;
+        }
+        caller.EnsureMayUse(order.CustomerId);
     }
 
     /// <summary>POS operations: staff of that store, or OPS.</summary>

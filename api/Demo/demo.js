@@ -196,6 +196,111 @@ $("till-sell-all").onclick = async () => {
 };
 $("till-sku").onchange = renderTillStock;
 
+// ------------------------------------------------------------------ click & collect
+const ORDER_FIELDS = "id version status placedAt total currency channel fulfillments { id kind storeId status collectBy updatedAt lines { sku quantity } }";
+state.orders = new Map();   // the shopper's orders (app pane), by id
+state.queue = new Map();    // the till store's pickup queue, by order id
+
+$("web-checkout").onclick = async () => {
+  if (!state.cart || state.cart.itemCount === 0) { $("web-message").textContent = "the cart is empty"; return; }
+  const sent = performance.now();
+  try {
+    const data = await gql(`mutation($cartId: ID!, $key: ID!) { checkout(cartId: $cartId, idempotencyKey: $key) { order { ${ORDER_FIELDS} } errors { code message } } }`,
+      { cartId: state.cart.id, key: newId("checkout") }, state.customerToken);
+    const { order, errors } = data.checkout;
+    if (errors.length) {
+      $("web-message").className = "message error";
+      $("web-message").textContent = `${errors[0].code}: ${errors[0].message}`;
+      return;
+    }
+    $("web-message").className = "message ok";
+    $("web-message").textContent = `order ${order.id.substring(0, 8)}… placed`;
+    log("web", `checkout: order ${order.id.substring(0, 8)}… ${order.status}`, performance.now() - sent);
+    watchOrder(order);
+  } catch (e) {
+    $("web-message").className = "message error";
+    $("web-message").textContent = e.message;
+  }
+};
+
+/** The app pane follows each order the shopper placed: every change, in version order. */
+function watchOrder(order) {
+  showOrder(order);
+  state.appSocket.subscribe(`subscription($id: ID!) { orderUpdated(orderId: $id) { ${ORDER_FIELDS} } }`, { id: order.id }, (data) => {
+    const changed = data?.orderUpdated;
+    if (!changed) return;
+    const known = state.orders.get(changed.id);
+    if (known && known.version >= changed.version) return;
+    showOrder(changed);
+    log("app", `order ${changed.id.substring(0, 8)}… ${changed.status} (v${changed.version})`, Date.now() - new Date(latestUpdate(changed)).getTime());
+  });
+}
+
+function latestUpdate(order) {
+  return order.fulfillments.map((f) => f.updatedAt).sort().pop() || order.placedAt;
+}
+
+function describeFulfillment(f) {
+  return `${f.kind === "PICKUP" ? "pickup at " + f.storeId : "delivery from " + f.storeId}: ${f.status}`;
+}
+
+function showOrder(order) {
+  state.orders.set(order.id, order);
+  $("orders").replaceChildren(...[...state.orders.values()].reverse().map((o) =>
+    el("div", { className: "order", "data-order": o.id, "data-status": o.status },
+      el("div", {},
+        el("b", {}, `${o.id.substring(0, 8)}… `), el("span", { className: "status" }, o.status),
+        el("div", { className: "meta" }, o.fulfillments.map(describeFulfillment).join(" · "))),
+      el("div", { className: "meta" }, `${o.total.toFixed(2)} ${o.currency} · v${o.version}`))));
+}
+
+/** The till's pickup queue: orders with a pickup at this store that is open or ready. */
+function renderQueue() {
+  const waiting = [...state.queue.values()]
+    .map((o) => ({ order: o, pickup: o.fulfillments.find((f) => f.kind === "PICKUP" && f.storeId === state.store) }))
+    .filter((e) => e.pickup && (e.pickup.status === "OPEN" || e.pickup.status === "READY_FOR_PICKUP"))
+    .sort((a, b) => a.order.placedAt.localeCompare(b.order.placedAt));
+  $("pickup-count").textContent = `${waiting.length} waiting`;
+  $("pickup-queue").replaceChildren(...waiting.map(({ order, pickup }) => {
+    const ready = pickup.status === "READY_FOR_PICKUP";
+    const button = el("button", { className: ready ? "" : "secondary", "data-action": ready ? "handover" : "ready" }, ready ? "Hand over" : "Mark ready");
+    button.onclick = () => movePickup(ready ? "confirmPickup" : "markReadyForPickup", order.id, pickup.id, ready ? "hand over" : "mark ready");
+    return el("div", { className: "order", "data-order": order.id, "data-status": pickup.status },
+      el("div", {},
+        el("b", {}, `${order.id.substring(0, 8)}… `), el("span", { className: "status" }, pickup.status),
+        el("div", { className: "meta" }, pickup.lines.map((l) => `${l.quantity} × ${l.sku}`).join(", "),
+          pickup.collectBy ? ` · collect by ${pickup.collectBy.substring(0, 16).replace("T", " ")}` : "")),
+      el("div", { className: "actions" }, button));
+  }));
+}
+
+function queued(order) {
+  const known = state.queue.get(order.id);
+  if (known && known.version >= order.version) return false;
+  state.queue.set(order.id, order);
+  renderQueue();
+  return true;
+}
+
+async function movePickup(mutation, orderId, fulfillmentId, describe) {
+  const payload = await till(`mutation($o: ID!, $f: ID!) { ${mutation}(orderId: $o, fulfillmentId: $f) { order { ${ORDER_FIELDS} } errors { code message } } }`,
+    { o: orderId, f: fulfillmentId }, `${describe} ${orderId.substring(0, 8)}…`);
+  if (payload?.order) queued(payload.order);
+}
+
+async function startPickupQueue() {
+  const list = `query($s: ID!, $status: FulfillmentStatus) { pickupOrders(storeId: $s, status: $status, first: 200) { ${ORDER_FIELDS} } }`;
+  for (const status of ["OPEN", "READY_FOR_PICKUP"]) {
+    for (const order of (await gql(list, { s: state.store, status }, state.staffToken)).pickupOrders) queued(order);
+  }
+  renderQueue();
+  const counter = new LiveSocket(state.staffToken);
+  await counter.subscribe(`subscription($s: ID!) { pickupQueueUpdated(storeId: $s) { ${ORDER_FIELDS} } }`, { s: state.store }, (data) => {
+    const order = data?.pickupQueueUpdated;
+    if (order && queued(order)) log("till", `pickup queue: order ${order.id.substring(0, 8)}… v${order.version}`, Date.now() - new Date(latestUpdate(order)).getTime());
+  });
+}
+
 async function start() {
   const params = new URLSearchParams(location.search);
   const customer = idParam(params, "customer", "demo-shopper");
@@ -244,6 +349,7 @@ async function start() {
     });
   }
   const app = new LiveSocket(state.customerToken);
+  state.appSocket = app;
   let seen = -1;
   await app.subscribe(`subscription { myCartUpdated { ${CART_FIELDS} } }`, {}, (data) => {
     const cart = data?.myCartUpdated;
@@ -254,6 +360,7 @@ async function start() {
     $("app-status").textContent = `live · cart ${cart.id.substring(0, 8)}…`;
     log("app", `cart v${cart.version}: ${cart.itemCount} items${cart.lastChangedBy ? " (from " + cart.lastChangedBy + ")" : ""}`, Date.now() - new Date(cart.updatedAt).getTime());
   });
+  await startPickupQueue();
   // Hold countdowns move on their own between events.
   setInterval(() => state.cart && renderCart(state.cart), 1000);
   document.body.dataset.ready = "true";

@@ -55,6 +55,32 @@ public sealed class OrderFeed(IClusterClient client, IOptions<LiveOptions> optio
     }
 }
 
+/// <summary>
+/// The pickup queue of one store, by store id: each change is an order's new state, versioned by
+/// the queue, so a subscriber sees the queue's changes in order (and each order's versions too).
+/// </summary>
+public sealed class PickupQueueFeed(IClusterClient client, IOptions<LiveOptions> options, ILogger<PickupQueueFeed> logger)
+    : LiveFeed<PickupQueueChange>(options, logger)
+{
+    protected override long VersionOf(PickupQueueChange state) => state.Version;
+
+    protected override Task<PickupQueueChange?> Current(string key) => Grain(key).Last();
+
+    protected override IFeedRegistration Register(string key, Action<PickupQueueChange> publish) => new Registration(client, Grain(key), publish);
+
+    private IPickupQueueGrain Grain(string key) => client.GetGrain<IPickupQueueGrain>(key);
+
+    private sealed class Registration(IClusterClient client, IPickupQueueGrain grain, Action<PickupQueueChange> publish)
+        : GrainObserverRegistration<IPickupQueueObserver, PickupQueueChange>(client, publish), IPickupQueueObserver
+    {
+        public Task QueueChanged(PickupQueueChange change) => Publish(change);
+
+        protected override Task Subscribe(IPickupQueueObserver reference) => grain.Subscribe(reference);
+
+        protected override Task Unsubscribe(IPickupQueueObserver reference) => grain.Unsubscribe(reference);
+    }
+}
+
 /// <summary>The stock of one SKU at one location, by inventory key (<c>{storeId}/{sku}</c>).</summary>
 public sealed class StockFeed(IClusterClient client, IOptions<LiveOptions> options, ILogger<StockFeed> logger)
     : LiveFeed<StockLevel>(options, logger)

@@ -100,9 +100,11 @@ public static class OmniSchemaExtensions
         services.AddSingleton<OrderFeed>();
         services.AddSingleton<StockFeed>();
         services.AddSingleton<CatalogMembership>();
+        services.AddSingleton<PickupQueueFeed>();
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<CartFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<OrderFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<StockFeed>());
+        services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<PickupQueueFeed>());
         services.AddHostedService<LiveRenewal>();
         return services;
     }

@@ -11,6 +11,10 @@ public enum ErrorCode
     RESERVATION_EXPIRED,
     ALREADY_CHECKED_OUT,
     CONFLICT,
+    /// <summary>The order, fulfillment or line is not in a state that allows it.</summary>
+    INVALID_STATE,
+    /// <summary>More units returned than were sold on the order's line.</summary>
+    RETURN_EXCEEDS_SOLD,
 }
 
 /// <summary>A refusal a client can act on; never an exception.</summary>
@@ -22,4 +26,5 @@ public sealed record UserError(
 {
     public static UserError InvalidArgument(string field, string message) => new(ErrorCode.INVALID_ARGUMENT, message, field);
     public static UserError NotFound(string field, string message) => new(ErrorCode.NOT_FOUND, message, field);
+    public static UserError InvalidState(string field, string message) => new(ErrorCode.INVALID_STATE, message, field);
 }

@@ -340,7 +340,7 @@ public sealed partial class CartGrain(
         }
         var placed = await GrainFactory.GetGrain<IOrderGrain>(orderId).Place(Id, _ledger.CustomerId,
             [.. _ledger.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.Fulfillment, l.StoreId!, l.UnitPrice, l.ReservationId!))],
-            _ledger.Currency);
+            _ledger.Currency, channel ?? _ledger.LastChangedBy);
         if (placed.Order is { Status: not OrderStatus.CANCELLED })
         {
             _ledger.CompleteCheckout(key, orderId);

@@ -23,9 +23,12 @@ public sealed partial class OrderGrain(
     LegacyGrainState legacy,
     [FromKeyedServices(GrainsHostingExtensions.ClockKey)] TimeProvider clock,
     IOptions<JournalOptions> journalOptions,
+    IOptions<OrderOptions> orderOptions,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {
     private const string LegacySagaReminder = "saga";
+    private const string PickupWindowReminder = "pickup-window";
+    private IGrainReminder? _pickupReminder;
     private readonly ObserverManager<IOrderObserver> _observers = new(TimeSpan.FromMinutes(1), logger);
     private OrderLedger _ledger = null!;
     private StreamJournal<OrderCommit, OrderSnapshot> _journal = null!;
@@ -47,16 +50,20 @@ public sealed partial class OrderGrain(
             _ledger = OrderLedger.FromSnapshot(Id, old.ToSnapshot());
             await _journal.Adopt(_ledger.Version, _ledger.ToSnapshot(), cancellationToken);
         }
+        if (_ledger.NextCollectBy is not null)
+        {
+            _pickupReminder = await this.GetReminder(PickupWindowReminder);
+        }
     }
 
     public Task<OrderView?> Get() => Task.FromResult(_ledger.Exists ? _ledger.View() : null);
 
-    public async Task<OrderResult> Place(Guid cartId, string? customerId, IReadOnlyList<OrderLine> lines, string currency)
+    public async Task<OrderResult> Place(Guid cartId, string? customerId, IReadOnlyList<OrderLine> lines, string currency, Channel? channel = null)
     {
         ThrowIfBroken();
         if (!_ledger.Exists)
         {
-            if (_ledger.Place(cartId, customerId, lines, currency, clock.GetUtcNow()) is { } invalid)
+            if (_ledger.Place(cartId, customerId, lines, currency, clock.GetUtcNow(), channel) is { } invalid)
             {
                 return new OrderResult(null, [invalid]);
             }
@@ -68,6 +75,7 @@ public sealed partial class OrderGrain(
     public async Task<OrderResult> Cancel()
     {
         ThrowIfBroken();
+        _ledger.At(clock.GetUtcNow());
         var wasDone = _ledger.Step == SagaStep.Done;
         if (_ledger.StartCancelling(null) is { } refused)
         {
@@ -80,15 +88,32 @@ public sealed partial class OrderGrain(
         return await Drive();
     }
 
-    public async Task<OrderResult> Advance(OrderStatus status)
+    public Task<OrderResult> MarkReadyForPickup(string fulfillmentId) =>
+        Change(now => _ledger.MarkReadyForPickup(fulfillmentId, now, orderOptions.Value.PickupWindow));
+
+    public Task<OrderResult> ConfirmPickup(string fulfillmentId) => Change(_ => _ledger.ConfirmPickup(fulfillmentId));
+
+    public Task<OrderResult> MarkShipped(string fulfillmentId) => Change(_ => _ledger.MarkShipped(fulfillmentId));
+
+    /// <summary>
+    /// The return is recorded first (so no later return can take the same units), then its units
+    /// go into the store's stock; a retry with the same id, or the saga sweeper after a crash,
+    /// finishes what is still owed.
+    /// </summary>
+    public Task<OrderResult> ReturnLines(string returnId, string storeId, IReadOnlyList<ReturnRequestLine> lines, string? reason) =>
+        Change(_ => _ledger.Return(returnId, storeId, lines, reason));
+
+    private async Task<OrderResult> Change(Func<DateTimeOffset, UserError?> command)
     {
         ThrowIfBroken();
-        if (_ledger.Advance(status) is { } refused)
-        {
-            return new OrderResult(_ledger.Exists ? _ledger.View() : null, [refused]);
-        }
+        var now = clock.GetUtcNow();
+        _ledger.At(now);
+        // A pickup whose window passed is cancelled before anything else sees it.
+        _ledger.LapsePickups(now);
+        var refused = command(now);
         await Save();
-        return new OrderResult(_ledger.View(), []);
+        await Drive();
+        return new OrderResult(_ledger.Exists ? _ledger.View() : null, refused is null ? [] : [refused]);
     }
 
     public Task Subscribe(IOrderObserver observer)
@@ -106,6 +131,7 @@ public sealed partial class OrderGrain(
     public async Task<OrderResult> Resume()
     {
         ThrowIfBroken();
+        _ledger.At(clock.GetUtcNow());
         var wasRunning = _ledger.Step is SagaStep.Placing or SagaStep.Cancelling;
         var result = await Drive();
         if (wasRunning && _ledger.Step == SagaStep.Done)
@@ -122,7 +148,26 @@ public sealed partial class OrderGrain(
     /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != LegacySagaReminder || _broken)
+        if (_broken)
+        {
+            return;
+        }
+        if (reminderName == PickupWindowReminder)
+        {
+            var now = clock.GetUtcNow();
+            if (_ledger.LapsePickups(now) > 0)
+            {
+                LogPickupLapsed(logger, Id);
+            }
+            await Save();
+            await Drive();
+            if (_ledger.NextCollectBy is null)
+            {
+                await KeepPickupReminder(force: true);
+            }
+            return;
+        }
+        if (reminderName != LegacySagaReminder)
         {
             return;
         }
@@ -161,12 +206,14 @@ public sealed partial class OrderGrain(
 
         if (_ledger.Step == SagaStep.Cancelling)
         {
-            // Committed units go back into stock where they were taken; the rest are released.
-            await Task.WhenAll(_ledger.Lines.Select(async (line, i) =>
+            // Committed units go back into stock where they were taken (but not those of a pickup
+            // that lapsed before: they went back then); the rest are released.
+            await Task.WhenAll(_ledger.LinesToUndo().Select(async i =>
             {
+                var line = _ledger.Lines[i];
                 var stock = GrainFactory.Inventory(line.StoreId, line.Sku);
                 var undone = _ledger.Committed.Contains(i)
-                    ? await stock.RecordReturn($"order-{Id:N}-{i}-back", line.Quantity)
+                    ? await stock.RecordReturn(_ledger.BackMovement(i), line.Quantity)
                     : await stock.Release(line.ReservationId);
                 if (!undone.Succeeded && undone.Error!.Code is not (ErrorCode.NOT_FOUND or ErrorCode.CONFLICT or ErrorCode.RESERVATION_EXPIRED))
                 {
@@ -174,6 +221,20 @@ public sealed partial class OrderGrain(
                 }
             }));
             _ledger.CompleteCancelling();
+            await Save();
+        }
+
+        if (_ledger.Owed.Count > 0)
+        {
+            // Units of a lapsed pickup or of a return go into their store's stock, each under an id
+            // of its own, so doing it again after a crash or a retry is a no-op there.
+            var owed = _ledger.Owed.ToList();
+            var results = await Task.WhenAll(owed.Select(o => GrainFactory.Inventory(o.StoreId, o.Sku).RecordReturn(o.Movement, o.Quantity)));
+            foreach (var (o, r) in owed.Zip(results).Where(x => !x.Second.Succeeded))
+            {
+                LogRestoreRefused(logger, Id, o.Sku, o.StoreId, r.Error!.Message);
+            }
+            _ledger.RecordRestored(owed.Zip(results).Where(x => x.Second.Succeeded).Select(x => x.First.Movement));
             await Save();
         }
 
@@ -190,7 +251,7 @@ public sealed partial class OrderGrain(
         try
         {
             // The stream is marked in flight while the saga runs, for the saga sweeper.
-            await _journal.Append(commit, _ledger.ToSnapshot, inFlight: _ledger.Step is SagaStep.Placing or SagaStep.Cancelling);
+            await _journal.Append(commit, _ledger.ToSnapshot, inFlight: _ledger.InFlight);
         }
         catch (Exception e)
         {
@@ -203,6 +264,53 @@ public sealed partial class OrderGrain(
         {
             var view = _ledger.View();
             await _observers.Notify(o => o.OrderChanged(view));
+            await TellPickupQueues(view);
+            await KeepPickupReminder(force: false);
+        }
+    }
+
+    /// <summary>Every store with a pickup of this order hears of each change (idempotent there by version).</summary>
+    private async Task TellPickupQueues(OrderView view)
+    {
+        await Task.WhenAll(view.Fulfillments.Where(f => f.Kind == FulfillmentKind.PICKUP).Select(f => f.StoreId).Distinct().Select(async store =>
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IPickupQueueGrain>(store).Update(view);
+            }
+            catch (Exception e)
+            {
+                // The order's next change carries its whole state, so the queue catches up then.
+                LogQueueUpdateFailed(logger, e, Id, store);
+            }
+        }));
+    }
+
+    /// <summary>
+    /// A reminder exists exactly while a pickup waits at a counter: it lapses the pickup once its
+    /// <c>collectBy</c> has passed, with nobody calling and across silo restarts. Its period
+    /// (<see cref="OrderOptions.PickupCheckPeriod"/>) bounds how late a lapse can be, since the
+    /// domain clock need not be the runtime's.
+    /// </summary>
+    private async Task KeepPickupReminder(bool force)
+    {
+        var period = orderOptions.Value.PickupCheckPeriod;
+        if (_ledger.NextCollectBy is { } collectBy)
+        {
+            if (_pickupReminder is null || force)
+            {
+                var wait = collectBy - clock.GetUtcNow();
+                var due = wait < TimeSpan.Zero ? TimeSpan.Zero : wait > period ? period : wait;
+                _pickupReminder = await this.RegisterOrUpdateReminder(PickupWindowReminder, due, period);
+            }
+        }
+        else if (_pickupReminder is not null || force)
+        {
+            if ((_pickupReminder ??= await this.GetReminder(PickupWindowReminder)) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+            _pickupReminder = null;
         }
     }
 
@@ -216,6 +324,15 @@ public sealed partial class OrderGrain(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId}: undoing {Sku} at {StoreId} was refused: {Reason}")]
     private static partial void LogUndoRefused(ILogger logger, Guid orderId, string sku, string storeId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId}: putting {Sku} back at {StoreId} was refused ({Reason}); the saga sweeper retries")]
+    private static partial void LogRestoreRefused(ILogger logger, Guid orderId, string sku, string storeId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId}: the pickup queue of {StoreId} could not be told of a change")]
+    private static partial void LogQueueUpdateFailed(ILogger logger, Exception exception, Guid orderId, string storeId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderId}: a pickup was not collected in time and is cancelled")]
+    private static partial void LogPickupLapsed(ILogger logger, Guid orderId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId}: the commit of version {Version} was not stored; reloading")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, Guid orderId, long version);
@@ -253,4 +370,10 @@ public sealed class OrderOptions
 {
     /// <summary>How often each silo's saga sweeper looks for placements or cancellations a crash interrupted, and how long one must have been in flight to be picked up.</summary>
     public TimeSpan SagaRetryPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a pickup waits at the counter once ready (<c>collectBy</c> = ready time + this) before it is cancelled and its units go back.</summary>
+    public TimeSpan PickupWindow { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often an order with a pickup waiting checks its window (the reminder's period): the most a lapse can be late.</summary>
+    public TimeSpan PickupCheckPeriod { get; set; } = TimeSpan.FromHours(1);
 }

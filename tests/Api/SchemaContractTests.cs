@@ -18,6 +18,9 @@ public sealed class SchemaContractTests
     public static readonly string SnapshotPath = Path.Combine(HostProcess.RepositoryRoot, "tests", "Api", "schema.snapshot.graphql");
     public static readonly string ContractPath = Path.GetFullPath(Path.Combine(HostProcess.RepositoryRoot, "..", "shared", "contract", "schema.graphql"));
 
+    /// <summary>The extensions of the contract whose capability has landed (DESIGN: one is added when its issue is resolved).</summary>
+    public static readonly string[] CoveredExtensions = ["pickup-returns.graphql"];
+
     [Fact]
     public void Exposed_schema_matches_the_committed_snapshot()
     {
@@ -39,11 +42,32 @@ public sealed class SchemaContractTests
     public void Every_type_field_argument_and_enum_value_of_the_contract_is_exposed_unchanged()
     {
         Assert.True(File.Exists(ContractPath), $"The public contract is not at {ContractPath} (CI=true: a missing contract is a failure, not a skip).");
-        var contract = Definitions(File.ReadAllText(ContractPath));
+        var extensions = CoveredExtensions.Select(e => Path.Combine(Path.GetDirectoryName(ContractPath)!, e)).ToList();
+        Assert.All(extensions, e => Assert.True(File.Exists(e), $"The contract extension {e} is missing."));
+        var contract = new[] { ContractPath }.Concat(extensions).SelectMany(f => Parser.Parse(File.ReadAllText(f)).Definitions).ToList();
         var exposed = Definitions(PrintExposedSchema());
         var missing = new List<string>();
 
-        foreach (var (name, expected) in contract)
+        foreach (var extension in contract.OfType<GraphQLTypeExtension>())
+        {
+            var name = extension.Name.StringValue;
+            switch (extension, exposed.GetValueOrDefault(name))
+            {
+                case (GraphQLObjectTypeExtension e, GraphQLObjectTypeDefinition a):
+                    CompareFields(name, e.Fields?.Items ?? [], a.Fields?.Items ?? [], missing);
+                    break;
+                case (GraphQLEnumTypeExtension e, GraphQLEnumTypeDefinition a):
+                    var values = (a.Values?.Items ?? []).Select(v => v.Name.StringValue).ToHashSet();
+                    missing.AddRange((e.Values?.Items ?? []).Select(v => v.Name.StringValue)
+                        .Where(v => !values.Contains(v)).Select(v => $"enum value {name}.{v} is missing"));
+                    break;
+                default:
+                    missing.Add($"the extension of {name} ({extension.Kind}) has no matching exposed type");
+                    break;
+            }
+        }
+
+        foreach (var (name, expected) in contract.OfType<GraphQLTypeDefinition>().Select(d => (d.Name.StringValue, d)))
         {
             if (!exposed.TryGetValue(name, out var actual))
             {

@@ -51,6 +51,37 @@ public sealed class DemoPageTests : IClassFixture<DemoFixture>
         Assert.True(System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(shot.AsSpan(20, 4)) >= 900, "a full-page shot is at least the viewport's height");
     }
 
+    [BrowserFact]
+    public async Task An_order_placed_for_pickup_on_the_web_reaches_the_till_queue_and_the_app_follows_it_to_completed()
+    {
+        var page = await _demo.OpenDemo("pickup-flow");
+        var product = page.Locator("#products .product").Nth(2);
+        var sku = await product.GetAttributeAsync("data-sku");
+        await product.Locator("button[data-add=PICKUP]").ClickAsync();
+        await Expect(page.Locator($"#cart-lines .line[data-line='{sku}']")).ToContainTextAsync("1 ×", new() { Timeout = 15_000 });
+
+        await page.Locator("#web-checkout").ClickAsync();
+        var placed = page.Locator("#orders .order").First;
+        await Expect(placed).ToHaveAttributeAsync("data-status", "PLACED", new() { Timeout = 15_000 });
+        var orderId = await placed.GetAttributeAsync("data-order");
+        var queued = page.Locator($"#pickup-queue .order[data-order='{orderId}']");
+        // Live: the queue was loaded before the order existed; only the subscription can bring it.
+        await Expect(queued).ToHaveAttributeAsync("data-status", "OPEN", new() { Timeout = 15_000 });
+        await Expect(queued).ToContainTextAsync($"1 × {sku}");
+
+        await queued.Locator("button[data-action=ready]").ClickAsync();
+        await Expect(queued).ToHaveAttributeAsync("data-status", "READY_FOR_PICKUP", new() { Timeout = 15_000 });
+        await Expect(page.Locator($"#orders .order[data-order='{orderId}']")).ToHaveAttributeAsync("data-status", "READY_FOR_PICKUP", new() { Timeout = 15_000 });
+        await Expect(queued).ToContainTextAsync("collect by");
+        await queued.Locator("button[data-action=handover]").ClickAsync();
+
+        await Expect(page.Locator($"#orders .order[data-order='{orderId}']")).ToHaveAttributeAsync("data-status", "COMPLETED", new() { Timeout = 15_000 });
+        await Expect(queued).ToHaveCountAsync(0);
+        await Expect(page.Locator("#log")).ToContainTextAsync("[till] pickup queue: order");
+        await Expect(page.Locator("#log")).ToContainTextAsync("COMPLETED");
+        await _demo.Screenshot(page, "demo-pickup-queue.png");
+    }
+
     [Fact]
     public async Task Markup_in_the_url_is_shown_as_text_and_never_run()
     {
