@@ -32,6 +32,7 @@ public sealed class CartLedgerTests
     {
         var ledger = new CartLedger(CartId);
         Assert.Equal(new UserError(ErrorCode.NOT_FOUND, $"no cart {CartId}", "cartId"), ledger.Refusal(null));
+        Assert.Equal("EUR", ledger.Currency);
 
         ledger.Open("c1", "USD");
         ledger.Open("c2", "EUR");
@@ -105,7 +106,7 @@ public sealed class CartLedgerTests
 
         Assert.Equal(new UserError(ErrorCode.INVALID_ARGUMENT, "a cart holds at most 100 lines", "sku"), ledger.CheckQuantity(1, newLine: true));
         Assert.Null(ledger.CheckQuantity(1, newLine: false));
-        Assert.Throws<InvalidOperationException>(() => ledger.Put(Line("L101", sku: "SKU-extra")));
+        Assert.Equal("a cart holds at most 100 lines", Assert.Throws<InvalidOperationException>(() => ledger.Put(Line("L101", sku: "SKU-extra"))).Message);
         ledger.Put(Line("L7", sku: "SKU-7", quantity: 5));
         Assert.Equal(5, ledger.Line("L7")!.Quantity);
         Assert.Equal(Limits.MaxLinesPerCart, ledger.Lines.Count);
@@ -118,8 +119,10 @@ public sealed class CartLedgerTests
     public void Putting_a_line_outside_1_to_999_units_is_a_bug_in_the_caller(int quantity)
     {
         var ledger = Open();
-        Assert.Throws<ArgumentOutOfRangeException>(() => ledger.Put(Line("L1", quantity: quantity)));
+        Assert.StartsWith("a line holds 1 to MaxUnitsPerLine units", Assert.Throws<ArgumentOutOfRangeException>(() => ledger.Put(Line("L1", quantity: quantity))).Message, StringComparison.Ordinal);
         Assert.False(ledger.HasPending);
+        ledger.Put(Line("L1", quantity: Limits.MaxUnitsPerLine));
+        Assert.Equal(999, ledger.Line("L1")!.Quantity);
     }
 
     [Fact]
@@ -187,7 +190,7 @@ public sealed class CartLedgerTests
         ledger.StartCheckout("k1", OrderId);
 
         Assert.False(ledger.MarkLapsed(Now.AddHours(1)));
-        Assert.Throws<InvalidOperationException>(() => ledger.StartCheckout("k2", Guid.NewGuid()));
+        Assert.Equal("a checkout is already in doubt: resolve it first", Assert.Throws<InvalidOperationException>(() => ledger.StartCheckout("k2", Guid.NewGuid())).Message);
         Assert.Equal(("k1", OrderId), ledger.CheckoutInDoubt);
         ledger.FailCheckout("k1", OrderId);
         Assert.Null(ledger.CheckoutInDoubt);
@@ -214,13 +217,16 @@ public sealed class CartLedgerTests
 
         Assert.Equal((Channel?)Channel.WEB, ledger.LastChangedBy);
         Assert.Equal((2L, Now.AddMinutes(1)), (ledger.Version, ledger.UpdatedAt));
+        ledger.Absorb(Guid.NewGuid());
+        ledger.TakeCommit(Now.AddMinutes(2), Channel.POS);
+        Assert.Equal((Channel?)Channel.POS, ledger.LastChangedBy);
         Assert.True(ledger.HasAbsorbed(absorbed));
         Assert.False(ledger.HasAbsorbed(CartId));
 
         var resumed = CartLedger.FromSnapshot(CartId, ledger.ToSnapshot());
         Assert.Equal(("k1", OrderId), resumed.CheckoutInDoubt);
         Assert.True(resumed.HasAbsorbed(absorbed));
-        Assert.Equal((2L, (Channel?)Channel.WEB, "USD", "c1"), (resumed.Version, resumed.LastChangedBy, resumed.Currency, resumed.CustomerId));
+        Assert.Equal((3L, (Channel?)Channel.POS, "USD", "c1"), (resumed.Version, resumed.LastChangedBy, resumed.Currency, resumed.CustomerId));
         Assert.True(resumed.Opened);
     }
 }

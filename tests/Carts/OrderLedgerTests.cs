@@ -42,8 +42,9 @@ public sealed class OrderLedgerTests
         Assert.Equal((SagaStep.None, 0L), (ledger.Step, ledger.Version));
         Assert.Null(ledger.TakeCommit(Now));
         Assert.Equal("order:0a0b0c0d000040008000000000000017", ledger.Sale);
-        Assert.Equal(ErrorCode.NOT_FOUND, ledger.StartCancelling(null)?.Code);
+        Assert.Equal(new UserError(ErrorCode.NOT_FOUND, "no order 0a0b0c0d-0000-4000-8000-000000000017", "orderId"), ledger.StartCancelling(null));
         Assert.Null(ledger.TakeCommit(Now));
+        Assert.Equal("EUR", ledger.Currency);
     }
 
     [Theory]

@@ -115,6 +115,7 @@ public sealed class StockLedgerTests
         Assert.Equal(Conflict("operationId", "operationId 'adj' was already used for a different operation"), ledger.AdjustReservation("adj", "h2", 3, Hold, Now).Error);
         // The same terms again are the first outcome, not a second change.
         Assert.True(ledger.Receive("m", 1, Now).Succeeded);
+        Assert.True(ledger.AdjustReservation("adj", "h", 3, Hold, Now).Succeeded);
         Assert.True(ledger.Release("h2", Now).Succeeded);
         Assert.True(ledger.Reserve("h", 2, Hold, "a", Now).Succeeded);
         Assert.Equal(version, ledger.Version);
@@ -137,6 +138,21 @@ public sealed class StockLedgerTests
         Assert.Equal(new UserError(ErrorCode.CONFLICT, "reservation h already exists with other terms", "reservationId"), ledger.Reserve("h", 3, Hold, "a", later).Error);
         Assert.Equal(new UserError(ErrorCode.CONFLICT, "reservation h already exists with other terms", "reservationId"), ledger.Reserve("h", 2, Hold, "b", later).Error);
         Assert.Equal((2, 7), (ledger.Reserved, ledger.Available));
+    }
+
+    [Fact]
+    public void Every_command_lets_due_holds_go_before_it_judges()
+    {
+        var ledger = Stocked(5);
+        Assert.True(ledger.Reserve("short", 4, TimeSpan.FromSeconds(30), "a", Now).Succeeded);
+        var later = Now.AddMinutes(1);
+
+        // No ExpireDue call in between: the sale itself must find the lapsed units available.
+        var sold = ledger.RecordSale("sale", 5, later);
+
+        Assert.True(sold.Succeeded, sold.Error?.Message);
+        Assert.Equal((0, 0, 0), (ledger.OnHand, ledger.Reserved, ledger.Available));
+        Assert.Null(ledger.FindReservation("short"));
     }
 
     [Fact]
