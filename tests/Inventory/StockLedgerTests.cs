@@ -35,6 +35,8 @@ public sealed class StockLedgerTests
         Assert.Equal(Invalid("movementId", "movementId must be 1 to 128 characters"), ledger.Receive(" ", 1, Now).Error);
         Assert.Equal(Invalid("saleId", "saleId must be 1 to 128 characters"), ledger.RecordSale("", 1, Now).Error);
         Assert.Equal(Invalid("reservationId", "reservationId must be 1 to 128 characters"), ledger.AdjustReservation("op", "", 1, Hold, Now).Error);
+        Assert.Equal(Invalid("reservationId", "reservationId must be 1 to 128 characters"), ledger.Release("", Now).Error);
+        Assert.Equal(Invalid("reservationId", "reservationId must be 1 to 128 characters"), ledger.Commit(longest + "x", Now).Error);
         Assert.Equal((11, 2L), (ledger.OnHand, ledger.Version));
     }
 
