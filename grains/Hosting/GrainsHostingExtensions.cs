@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Omni.Carts;
 using Omni.Inventory;
 using Omni.Journal;
 using Omni.Stores;
 using Omni.Orders;
+using Orleans.Configuration;
 
 namespace Omni.Hosting;
 
@@ -26,6 +28,15 @@ public static class GrainsHostingExtensions
     {
         silo.Services.TryAddKeyedSingleton(ClockKey, TimeProvider.System);
         silo.Services.AddOptions<InventoryOptions>().Bind(omni.GetSection("Inventory"));
+        // Orleans refuses reminder periods under its minimum (one minute); a shorter configured
+        // ExpiryReminderPeriod lowers the minimum instead of failing every registration.
+        silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<InventoryOptions>>((reminders, inventory) =>
+        {
+            if (inventory.Value.ExpiryReminderPeriod < reminders.MinimumReminderPeriod)
+            {
+                reminders.MinimumReminderPeriod = inventory.Value.ExpiryReminderPeriod;
+            }
+        });
         silo.Services.AddOptions<CartOptions>().Bind(omni.GetSection("Carts"));
         silo.Services.AddOptions<OrderOptions>().Bind(omni.GetSection("Orders"));
         silo.Services.AddOptions<JournalOptions>().Bind(omni.GetSection("Journal"));

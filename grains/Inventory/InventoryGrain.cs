@@ -253,6 +253,9 @@ public sealed partial class InventoryGrain(
                     return;
                 }
                 _durableVersion = _inFlightTo;
+                // The crash backstop is in place before a hold is acknowledged: a silo that dies
+                // right after answering must not leave a hold that only a caller could lapse.
+                await EnsureExpiryReminder();
                 if (snapshot is not null)
                 {
                     _eventsSinceSnapshot = 0;
@@ -305,6 +308,10 @@ public sealed partial class InventoryGrain(
             _ = GrainFactory.GetGrain<ISkuGrain>(level.Sku).Report(level);
         }
         ScheduleExpiry();
+    }
+
+    private async Task EnsureExpiryReminder()
+    {
         if (_ledger.Holds.Count > 0 && !_reminderRegistered)
         {
             try
@@ -395,7 +402,7 @@ public sealed class InventoryOptions
     public TimeSpan KeepIdsFor { get; set; } = TimeSpan.FromHours(24);
     /// <summary>At most how many applied ids one location/SKU remembers.</summary>
     public int MaxIds { get; set; } = 200_000;
-    /// <summary>How often the crash backstop looks for lapsed holds (Orleans' minimum is one minute).</summary>
+    /// <summary>How often the crash backstop looks for lapsed holds (a period under a minute lowers Orleans' reminder minimum).</summary>
     public TimeSpan ExpiryReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
     public LedgerRetention Retention => new(KeepIdsFor, MaxIds);

@@ -101,9 +101,7 @@ public sealed class DemoPageTests : IClassFixture<DemoFixture>
 
 public sealed class DemoFixture : IAsyncLifetime
 {
-    private TestDatabase? _db;
-    private HostProcess? _silo;
-    private HostProcess? _api;
+    private OmniHosts? _hosts;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
@@ -119,11 +117,9 @@ public sealed class DemoFixture : IAsyncLifetime
             }
             throw new InvalidOperationException($"no Chromium at {BrowserPath}: install Debian's chromium (./omni test does when it runs as root) or set OMNI_CHROMIUM");
         }
-        _db = await TestDatabase.Create();
-        _silo = HostProcess.Silo(_db.ConnectionString, new Dictionary<string, string> { ["Omni__Seed__Demo"] = "true", ["Omni__Seed__Products"] = "24" });
-        await _silo.WaitReady(TimeSpan.FromSeconds(120));
-        _api = HostProcess.Api(_db.ConnectionString, new Dictionary<string, string> { ["Omni__Auth__DevTokens"] = "true" });
-        await _api.WaitReady(TimeSpan.FromSeconds(120));
+        _hosts = await OmniHosts.Start(
+            siloSettings: new Dictionary<string, string> { ["Omni__Seed__Demo"] = "true", ["Omni__Seed__Products"] = "24" },
+            apiSettings: new Dictionary<string, string> { ["Omni__Auth__DevTokens"] = "true" });
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new()
         {
@@ -140,7 +136,7 @@ public sealed class DemoFixture : IAsyncLifetime
     public async Task<IPage> OpenDemoAt(string query)
     {
         var page = await _browser!.NewPageAsync(new() { ViewportSize = new() { Width = 1500, Height = 900 } });
-        await page.GotoAsync(new Uri(_api!.BaseAddress, $"/demo?{query}").ToString());
+        await page.GotoAsync(new Uri(_hosts!.Apis[0].BaseAddress, $"/demo?{query}").ToString());
         await page.WaitForSelectorAsync("body[data-ready=true]", new() { Timeout = 30_000 });
         return page;
     }
@@ -161,17 +157,9 @@ public sealed class DemoFixture : IAsyncLifetime
             await _browser.DisposeAsync();
         }
         _playwright?.Dispose();
-        if (_api is not null)
+        if (_hosts is not null)
         {
-            await _api.DisposeAsync();
-        }
-        if (_silo is not null)
-        {
-            await _silo.DisposeAsync();
-        }
-        if (_db is not null)
-        {
-            await _db.DisposeAsync();
+            await _hosts.DisposeAsync();
         }
     }
 }

@@ -15,8 +15,7 @@ public sealed class LoadCollection : ICollectionFixture<LoadFixture>
 /// </summary>
 public sealed class LoadFixture : IAsyncLifetime
 {
-    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(120);
-
+    private OmniHosts? _hosts;
     private TestDatabase? _database;
     private HostProcess? _silo;
     private HostProcess? _api;
@@ -27,19 +26,10 @@ public sealed class LoadFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await TestDatabase.Create();
-        _silo = HostProcess.Silo(_database.ConnectionString, new Dictionary<string, string>
-        {
-            ["Omni__Seed__Demo"] = "true",
-            ["Omni__Seed__Products"] = "50",
-        });
-        await _silo.WaitReady(Startup);
-        _api = HostProcess.Api(_database.ConnectionString, new Dictionary<string, string>
-        {
-            ["Omni__Auth__DevTokens"] = "true",
-            ["Omni__Bench__Endpoints"] = "true",
-        });
-        await _api.WaitReady(Startup);
+        _hosts = await OmniHosts.Start(
+            siloSettings: new Dictionary<string, string> { ["Omni__Seed__Demo"] = "true", ["Omni__Seed__Products"] = "50" },
+            apiSettings: new Dictionary<string, string> { ["Omni__Auth__DevTokens"] = "true", ["Omni__Bench__Endpoints"] = "true" });
+        (_database, _silo, _api) = (_hosts.Database, _hosts.Silos[0], _hosts.Apis[0]);
     }
 
     /// <summary>Runs the load runner in-process, as `dotnet run --project loadtests -- args` would, against these hosts.</summary>
@@ -66,17 +56,9 @@ public sealed class LoadFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_api is not null)
+        if (_hosts is not null)
         {
-            await _api.DisposeAsync();
-        }
-        if (_silo is not null)
-        {
-            await _silo.DisposeAsync();
-        }
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
+            await _hosts.DisposeAsync();
         }
         Directory.Delete(Reports, recursive: true);
     }
