@@ -135,7 +135,6 @@ public sealed class OrderLedgerTests
         Assert.Equal([reason], ledger.Errors);
         Assert.Null(ledger.StartCancelling(null));
         Assert.Null(ledger.TakeCommit(Now));
-        Assert.Equal(ErrorCode.CONFLICT, ledger.Advance(OrderStatus.COMPLETED)?.Code);
     }
 
     [Fact]
@@ -152,57 +151,6 @@ public sealed class OrderLedgerTests
         Assert.Empty(ledger.Errors);
     }
 
-    [Theory]
-    [InlineData(OrderStatus.PLACED, OrderStatus.READY_FOR_PICKUP, true)]
-    [InlineData(OrderStatus.PLACED, OrderStatus.COMPLETED, true)]
-    [InlineData(OrderStatus.READY_FOR_PICKUP, OrderStatus.COMPLETED, true)]
-    [InlineData(OrderStatus.PLACED, OrderStatus.PLACED, false)]
-    [InlineData(OrderStatus.PLACED, OrderStatus.CANCELLED, false)]
-    [InlineData(OrderStatus.READY_FOR_PICKUP, OrderStatus.READY_FOR_PICKUP, false)]
-    [InlineData(OrderStatus.READY_FOR_PICKUP, OrderStatus.PLACED, false)]
-    [InlineData(OrderStatus.COMPLETED, OrderStatus.COMPLETED, false)]
-    [InlineData(OrderStatus.COMPLETED, OrderStatus.READY_FOR_PICKUP, false)]
-    public void A_placed_order_moves_forward_only(OrderStatus from, OrderStatus to, bool allowed)
-    {
-        var ledger = Placing(1);
-        ledger.RecordCommitted([0]);
-        ledger.CompletePlacing();
-        if (from != OrderStatus.PLACED)
-        {
-            Assert.Null(ledger.Advance(from));
-        }
-        Assert.NotNull(ledger.TakeCommit(Now));
-
-        var refused = ledger.Advance(to);
-
-        if (allowed)
-        {
-            Assert.Null(refused);
-            Assert.Equal(to, ledger.Status);
-            Assert.Equal(new StatusChanged(to), Assert.Single(ledger.TakeCommit(Now)!.Events));
-        }
-        else
-        {
-            Assert.Equal(new UserError(ErrorCode.CONFLICT, $"an order that is {from} cannot become {to}", "status"), refused);
-            Assert.Equal(from, ledger.Status);
-            Assert.Null(ledger.TakeCommit(Now));
-        }
-    }
-
-    [Fact]
-    public void A_completed_order_is_not_cancelled_and_an_order_still_placing_does_not_advance()
-    {
-        var placing = Placing(1);
-        Assert.Equal(new UserError(ErrorCode.CONFLICT, "an order that is PLACED cannot become READY_FOR_PICKUP", "status"), placing.Advance(OrderStatus.READY_FOR_PICKUP));
-
-        var ledger = Placing(1);
-        ledger.RecordCommitted([0]);
-        ledger.CompletePlacing();
-        Assert.Null(ledger.Advance(OrderStatus.COMPLETED));
-
-        Assert.Equal(new UserError(ErrorCode.CONFLICT, "a completed order is returned, not cancelled", "orderId"), ledger.StartCancelling(null));
-        Assert.Equal((SagaStep.Done, OrderStatus.COMPLETED), (ledger.Step, ledger.Status));
-    }
 
     [Property(MaxTest = 300, Arbitrary = [typeof(SagaOps)])]
     public void Random_sagas_follow_the_state_machine_and_replay_to_the_same_order(SagaOp[] ops, int lines, int snapshotAt)
@@ -257,12 +205,6 @@ public sealed class OrderLedgerTests
                         (step, status) = (SagaStep.Done, OrderStatus.CANCELLED);
                     }
                     break;
-                case SagaKind.Advance:
-                    var ok = step == SagaStep.Done && ((status, op.To) is (OrderStatus.PLACED, OrderStatus.READY_FOR_PICKUP)
-                        or (OrderStatus.PLACED or OrderStatus.READY_FOR_PICKUP, OrderStatus.COMPLETED));
-                    Assert.Equal(ok, ledger.Advance(op.To) is null);
-                    status = ok ? op.To : status;
-                    break;
             }
             var version = ledger.Version;
             if (ledger.TakeCommit(Now) is { } commit)
@@ -298,7 +240,8 @@ public sealed class OrderLedgerTests
         Assert.Equal(expected.Errors, actual.Errors);
     }
 
-    public enum SagaKind { Commit, Complete, Cancel, CancelDone, Advance }
+    /// <summary>The saga's steps; fulfillment moves (ready, picked up, shipped) have their own model test (tests/Orders/OrderLedgerModelTests.cs).</summary>
+    public enum SagaKind { Commit, Complete, Cancel, CancelDone }
 
     public sealed record SagaOp(SagaKind Kind, int[] Lines, OrderStatus To)
     {
@@ -310,7 +253,7 @@ public sealed class OrderLedgerTests
         public static Arbitrary<SagaOp> Op() =>
             (from kind in Gen.Frequency(
                     (4, Gen.Constant(SagaKind.Commit)), (3, Gen.Constant(SagaKind.Complete)), (1, Gen.Constant(SagaKind.Cancel)),
-                    (2, Gen.Constant(SagaKind.CancelDone)), (2, Gen.Constant(SagaKind.Advance)))
+                    (2, Gen.Constant(SagaKind.CancelDone)))
              from lines in Gen.Choose(0, 5).ArrayOf()
              from to in Gen.Elements(OrderStatus.PLACED, OrderStatus.READY_FOR_PICKUP, OrderStatus.COMPLETED, OrderStatus.CANCELLED)
              select new SagaOp(kind, lines, to)).ToArbitrary();
