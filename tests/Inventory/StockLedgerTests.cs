@@ -31,12 +31,12 @@ public sealed class StockLedgerTests
         var longest = new string('x', Limits.MaxIdLength);
 
         Assert.True(ledger.Receive(longest, 1, Now).Succeeded);
-        Assert.Equal(Invalid("movementId", "movementId must be 1 to 128 characters"), ledger.Receive(longest + "x", 1, Now).Error);
-        Assert.Equal(Invalid("movementId", "movementId must be 1 to 128 characters"), ledger.Receive(" ", 1, Now).Error);
-        Assert.Equal(Invalid("saleId", "saleId must be 1 to 128 characters"), ledger.RecordSale("", 1, Now).Error);
-        Assert.Equal(Invalid("reservationId", "reservationId must be 1 to 128 characters"), ledger.AdjustReservation("op", "", 1, Hold, Now).Error);
-        Assert.Equal(Invalid("reservationId", "reservationId must be 1 to 128 characters"), ledger.Release("", Now).Error);
-        Assert.Equal(Invalid("reservationId", "reservationId must be 1 to 128 characters"), ledger.Commit(longest + "x", Now).Error);
+        Assert.Equal(Invalid("movementId", "movementId must be 1 to 128 printable characters (no control characters, no unpaired surrogates)"), ledger.Receive(longest + "x", 1, Now).Error);
+        Assert.Equal(Invalid("movementId", "movementId must be 1 to 128 printable characters (no control characters, no unpaired surrogates)"), ledger.Receive(" ", 1, Now).Error);
+        Assert.Equal(Invalid("saleId", "saleId must be 1 to 128 printable characters (no control characters, no unpaired surrogates)"), ledger.RecordSale("", 1, Now).Error);
+        Assert.Equal(Invalid("reservationId", "reservationId must be 1 to 128 printable characters (no control characters, no unpaired surrogates)"), ledger.AdjustReservation("op", "", 1, Hold, Now).Error);
+        Assert.Equal(Invalid("reservationId", "reservationId must be 1 to 128 printable characters (no control characters, no unpaired surrogates)"), ledger.Release("", Now).Error);
+        Assert.Equal(Invalid("reservationId", "reservationId must be 1 to 128 printable characters (no control characters, no unpaired surrogates)"), ledger.Commit(longest + "x", Now).Error);
         Assert.Equal((11, 2L), (ledger.OnHand, ledger.Version));
     }
 
@@ -73,7 +73,7 @@ public sealed class StockLedgerTests
         Assert.Equal(hold, ledger.Reserve("h1", 1, Limits.MaxHold + TimeSpan.FromTicks(1), null, Now).Error);
         Assert.True(ledger.Reserve("h2", 1, Limits.MinHold, null, Now).Succeeded);
         Assert.True(ledger.Reserve("h3", 1, Limits.MaxHold, new string('o', Limits.MaxIdLength), Now).Succeeded);
-        Assert.Equal(Invalid("owner", "owner must be at most 128 characters"), ledger.Reserve("h4", 1, Hold, new string('o', Limits.MaxIdLength + 1), Now).Error);
+        Assert.Equal(Invalid("owner", "owner must be at most 128 printable characters"), ledger.Reserve("h4", 1, Hold, new string('o', Limits.MaxIdLength + 1), Now).Error);
         Assert.Equal(hold, ledger.AdjustReservation("a1", "h3", 1, Limits.MaxHold + TimeSpan.FromTicks(1), Now).Error);
         Assert.Equal(Now + Limits.MaxHold, ledger.FindReservation("h3")!.ExpiresAt);
         Assert.Equal((2, 8), (ledger.Reserved, ledger.Available));
