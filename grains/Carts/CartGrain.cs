@@ -34,6 +34,7 @@ public sealed partial class CartGrain(
     private CartLedger _ledger = null!;
     private StreamJournal<CartCommit, CartSnapshot> _journal = null!;
     private bool _broken;
+    private bool _customerTold;
     private IGrainTimer? _lapseTimer;
     private DateTimeOffset? _lapseTimerDue;
 
@@ -435,8 +436,10 @@ public sealed partial class CartGrain(
     /// </summary>
     private void RepairCustomer()
     {
-        if (_ledger is { CheckedOut: true, CustomerId: { } customer, OrderId: { } orderId })
+        // Once per activation: a client retrying against the closed cart must not cost a call each time.
+        if (!_customerTold && _ledger is { CheckedOut: true, CustomerId: { } customer, OrderId: { } orderId })
         {
+            _customerTold = true;
             GrainFactory.GetGrain<ICustomerGrain>(customer).CheckedOut(Id, orderId).Ignore();
         }
     }

@@ -17,8 +17,6 @@ public sealed class StreamJournal<TCommit, TSnapshot>(JournalCommitter committer
 
     private int _sinceSnapshot;
 
-    public string Stream => stream;
-
     /// <summary>The last durable version.</summary>
     public long Version { get; private set; }
 
