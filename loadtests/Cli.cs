@@ -172,6 +172,11 @@ public static partial class Cli
             {
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"  {o.Name,-36} {o.Throughput,9:N0}/s  p50 {o.P50,7:0.00}  p90 {o.P90,7:0.00}  p99 {o.P99,7:0.00}  p99.9 {o.P999,7:0.00}  max {o.Max,8:0.00} ms  errors {o.Errors:N0}  refused {o.Refusals:N0}"));
+                if (o.ErrorsByKind.Count > 0)
+                {
+                    await output.WriteLineAsync("    errors by kind: " + string.Join(", ",
+                        o.ErrorsByKind.OrderByDescending(e => e.Value).Take(5).Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Key} {e.Value:N0}"))));
+                }
             }
         }
         foreach (var figure in report.Figures)
