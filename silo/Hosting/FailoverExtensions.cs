@@ -21,6 +21,12 @@ public static class FailoverExtensions
             // three missed ones make a suspicion: a SIGKILLed silo is voted dead after about 3-6 s.
             o.ProbeTimeout = TimeSpan.FromSeconds(2);
             o.NumMissedProbesLimit = 3;
+            // Orleans suppresses votes against a silo whose connection carried a message within
+            // MaxProbeTimeout x NumMissedProbesLimit (8 s x 3 = 24 s by default): it guards against
+            // false deaths when the prober itself stalls, but it also kept a silo that was cut off
+            // mid-burst (alive, unreachable) voted alive for 24 s and its grains unreachable for 30 s.
+            // 3 s x 3 = 9 s still covers a long GC pause and brings the grains back within 15 s.
+            o.MaxProbeTimeout = TimeSpan.FromSeconds(3);
             // Two votes where there are enough silos; Orleans needs only a majority of the active
             // ones, so in a two-silo cluster the survivor's vote suffices.
             o.NumVotesForDeathDeclaration = 2;

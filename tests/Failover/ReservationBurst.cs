@@ -154,16 +154,47 @@ public sealed class ReservationBurst : IDisposable
     /// <summary>
     /// From <paramref name="since"/> on the burst's clock: how long until every SKU's grain answers
     /// again, each read within <paramref name="readWithin"/> (a read the API had to retry is not "served").
+    /// A round of reads starts every 250 ms whether or not the one before has ended, so a round
+    /// stuck on a call sent before the failover does not hide when the grains came back.
     /// </summary>
     public async Task<TimeSpan> WaitServed(TimeSpan since, TimeSpan timeout, TimeSpan readWithin)
     {
-        var served = await Eventually.Get(async () =>
+        var deadline = Now + timeout;
+        var rounds = new List<Task<TimeSpan?>>();
+        Exception? lastError = null;
+        while (Now < deadline)
+        {
+            rounds.Add(Round());
+            var tick = Task.Delay(TimeSpan.FromMilliseconds(250));
+            while (!tick.IsCompleted)
+            {
+                var done = await Task.WhenAny(rounds.Append(tick));
+                if (done != tick)
+                {
+                    rounds.Remove((Task<TimeSpan?>)done);
+                    if (await (Task<TimeSpan?>)done is { } served)
+                    {
+                        return served - since;
+                    }
+                }
+            }
+        }
+        throw new TimeoutException($"every SKU's grain answers again: not within {timeout.TotalSeconds:0} s (last error: {lastError?.Message}); {Summary()}");
+
+        async Task<TimeSpan?> Round()
         {
             var started = Now;
-            await Levels();
-            return (Started: started, Ended: Now);
-        }, round => round.Ended - round.Started <= readWithin, timeout, "every SKU's grain answers again");
-        return served.Ended - since;
+            try
+            {
+                await Levels();
+                return Now - started <= readWithin ? Now : null;
+            }
+            catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TaskCanceledException or JsonException)
+            {
+                lastError = e;
+                return null;
+            }
+        }
     }
 
     /// <summary>

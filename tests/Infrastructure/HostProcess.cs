@@ -11,11 +11,11 @@ public sealed class HostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private HostProcess(Process process, int httpPort)
+    private HostProcess(Process process, string httpHost, int httpPort)
     {
         _process = process;
         HttpPort = httpPort;
-        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        BaseAddress = new Uri($"http://{httpHost}:{httpPort}");
     }
 
     public int HttpPort { get; }
@@ -44,7 +44,11 @@ public sealed class HostProcess : IAsyncDisposable
         "Release";
 #endif
 
-    public static HostProcess Silo(string postgres, IDictionary<string, string>? settings = null)
+    /// <summary>
+    /// A silo process. Given a <paramref name="place"/>, it runs inside that network namespace and
+    /// advertises (and serves HTTP on) the namespace's address instead of loopback.
+    /// </summary>
+    public static HostProcess Silo(string postgres, IDictionary<string, string>? settings = null, NetworkNamespace? place = null)
     {
         var env = new Dictionary<string, string>
         {
@@ -52,11 +56,15 @@ public sealed class HostProcess : IAsyncDisposable
             ["Omni__Silo__SiloPort"] = FreePort().ToString(),
             ["Omni__Silo__GatewayPort"] = FreePort().ToString(),
         };
+        if (place is not null)
+        {
+            env["Omni__Silo__AdvertisedAddress"] = place.Inside;
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             env[key] = value;
         }
-        return Start("silo", "Omni.Silo.dll", env);
+        return Start("silo", "Omni.Silo.dll", env, place);
     }
 
     /// <summary>The token signing key API nodes started by tests share (an API node refuses to start without one).</summary>
@@ -72,7 +80,7 @@ public sealed class HostProcess : IAsyncDisposable
         return Start("api", "Omni.Api.dll", env);
     }
 
-    private static HostProcess Start(string project, string dll, Dictionary<string, string> env, string[]? args = null)
+    private static HostProcess Start(string project, string dll, Dictionary<string, string> env, NetworkNamespace? place = null)
     {
         var directory = Path.Combine(RepositoryRoot, project, "bin", Configuration, "net10.0");
         var path = Path.Combine(directory, dll);
@@ -81,20 +89,21 @@ public sealed class HostProcess : IAsyncDisposable
             throw new FileNotFoundException($"{path} is missing: build the solution first (./omni test does)");
         }
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(path);
-        foreach (var arg in args ?? [])
+        // `ip netns exec` execs the command in place, so the process id stays the host's own.
+        var info = new ProcessStartInfo(place is null ? "dotnet" : "ip") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in place is null ? [path] : (string[])["netns", "exec", place.Name, "dotnet", path])
         {
             info.ArgumentList.Add(arg);
         }
-        info.Environment["Urls"] = $"http://127.0.0.1:{port}";
+        var httpHost = place?.Inside ?? "127.0.0.1";
+        info.Environment["Urls"] = $"http://{httpHost}:{port}";
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in env)
         {
             info.Environment[key] = value;
         }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var host = new HostProcess(process, port);
+        var host = new HostProcess(process, httpHost, port);
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
         process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.Start();
