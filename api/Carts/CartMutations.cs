@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.Types;
 using Omni.Api.Auth;
+using Omni.Api.Catalog;
 using Omni.Api.Schema;
 using Omni.Carts;
 
@@ -18,9 +19,18 @@ public static class CartMutations
             .Argument<FulfillmentInputType>("fulfillment")
             .Argument<IdGraphType>("sessionId")
             .Argument<IntGraphType>("expectedVersion")
-            .ResolveAsync(async c => await Change(c, (cart, context) => cart.AddLine(
-                c.GetArgument<string>("sku"), c.GetArgument<int>("quantity"),
-                c.GetArgument<Fulfillment?>("fulfillment") ?? Fulfillment.Ship, context)));
+            .ResolveAsync(async c =>
+            {
+                var sku = c.GetArgument<string>("sku");
+                // A made-up SKU is answered here, from what this node knows exists, so that it
+                // never activates a product grain (issue 12 item 1); the cart checks real ones.
+                if (!await c.Service<CatalogMembership>().IsKnownSku(sku))
+                {
+                    return CartResult.Fail(null, UserError.NotFound("sku", $"no product '{sku}'"));
+                }
+                return await Change(c, (cart, context) => cart.AddLine(
+                    sku, c.GetArgument<int>("quantity"), c.GetArgument<Fulfillment?>("fulfillment") ?? Fulfillment.Ship, context));
+            });
 
         mutation.Field<NonNullGraphType<CartPayloadType>>("setCartLineQuantity")
             .Description("Sets a line's quantity; 0 removes the line.")

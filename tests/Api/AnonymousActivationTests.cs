@@ -56,6 +56,28 @@ public sealed class AnonymousActivationTests(OmniApiFixture omni)
     }
 
     [Fact]
+    public async Task A_made_up_sku_added_to_a_cart_is_not_found_without_activating_its_product_grain()
+    {
+        var prefix = $"MADEUP{Guid.NewGuid():N}"[..16];
+        var real = await omni.NewProduct(10, ("w1", 4));
+        var cartId = (await omni.A.Send("mutation { startSession(channel: WEB) { session { cartId } } }")).Ok()["startSession.session.cartId"].GetString()!;
+        using var cluster = await ManagementClient();
+        var management = cluster.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0);
+        const string add = """
+            mutation($cartId: ID!, $sku: ID!) { addCartLine(cartId: $cartId, sku: $sku, quantity: 1) { cart { lines { sku } } errors { code field } } }
+            """;
+
+        var madeUp = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => omni.A.Send(add, new { cartId, sku = $"{prefix}-{i}" })));
+        var added = await omni.A.Send(add, new { cartId, sku = real });
+
+        Assert.All(madeUp, answer => Assert.Equal(["NOT_FOUND"], answer.Ok().UserErrors("addCartLine")));
+        Assert.Equal([real], added.Ok()["addCartLine.cart.lines"].EnumerateArray().Select(l => l.GetProperty("sku").GetString()));
+        var active = await management.GetDetailedGrainStatistics();
+        var activated = active.Where(a => a.GrainId.ToString().Contains(prefix, StringComparison.Ordinal)).Select(a => a.GrainId.ToString()).ToList();
+        Assert.True(activated.Count == 0, $"{activated.Count} grains activated for made-up SKUs, e.g. {string.Join(", ", activated.Take(5))}");
+    }
+
+    [Fact]
     public async Task Aliases_of_long_sku_lists_over_the_complexity_budget_are_refused_before_anything_runs()
     {
         var skus = Enumerable.Range(0, 200).Select(i => $"BUDGET-{i}").ToArray();
