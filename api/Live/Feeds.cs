@@ -13,6 +13,9 @@ public sealed class CartFeed(IClusterClient client, IOptions<LiveOptions> option
 
     protected override long VersionOf(CartView state) => state.Version;
 
+    /// <summary>A cart notifies every commit, and each commit is one version.</summary>
+    protected override TimeSpan ReorderWait => TimeSpan.FromMilliseconds(250);
+
     protected override Task<CartView?> Current(string key) => Grain(key).Get();
 
     protected override IFeedRegistration Register(string key, Action<CartView> publish) => new Registration(client, Grain(key), publish);

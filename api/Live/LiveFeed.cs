@@ -69,8 +69,10 @@ public interface ILiveFeed
 /// subscriber creates it, the last one to leave removes it. The grain's callback only hands the
 /// state to each subscriber's bounded buffer, so it never waits on a socket; each subscriber has a
 /// pump that delivers its states in version order and drops anything not newer than what it already
-/// delivered. A subscriber that falls a whole buffer behind skips to the newest state: it is a full
-/// state, and its version tells the client what it skipped.
+/// delivered. Where the grain notifies every version (carts), a state that arrives ahead of a
+/// missing version waits briefly for it (<see cref="ReorderWait"/>). A subscriber that falls a whole
+/// buffer behind skips to the newest state: it is a full state, and its version tells the client
+/// what it skipped.
 /// </summary>
 public abstract partial class LiveFeed<TState> : ILiveFeed where TState : class
 {
@@ -134,6 +136,16 @@ public abstract partial class LiveFeed<TState> : ILiveFeed where TState : class
     }
 
     protected abstract long VersionOf(TState state);
+
+    /// <summary>
+    /// For a feed whose grain notifies every version (each commit is the previous version plus
+    /// one): how long a subscriber holds a state that arrived ahead of a missing version before it
+    /// gives that version up. Orleans does not promise the order of messages that take different
+    /// routes (a notification through one gateway, a read's answer or another notification
+    /// through another), so without this an early newer state made the older one look stale.
+    /// Zero (the default) for feeds whose versions may jump between notifications.
+    /// </summary>
+    protected virtual TimeSpan ReorderWait => TimeSpan.Zero;
 
     /// <summary>The key's state now, read from its grain.</summary>
     protected abstract Task<TState?> Current(string key);
@@ -259,6 +271,9 @@ public abstract partial class LiveFeed<TState> : ILiveFeed where TState : class
     private sealed class Subscriber(LiveFeed<TState> feed, IObserver<TState> observer) : IDisposable
     {
         private readonly Queue<TState> _pending = new();
+        // States taken from _pending but not yet delivered, by version: only the pump touches it.
+        private readonly SortedList<long, TState> _held = [];
+        private long? _gapDeadline;
         private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         private readonly CancellationTokenSource _stop = new();
         private Topic? _topic;
@@ -316,18 +331,18 @@ public abstract partial class LiveFeed<TState> : ILiveFeed where TState : class
         {
             try
             {
-                while (await _wake.Reader.WaitToReadAsync(_stop.Token))
+                while (await NextWake())
                 {
                     _wake.Reader.TryRead(out _);
-                    while (!_stop.IsCancellationRequested && Take() is { } state)
+                    while (Take() is { } state)
                     {
                         var version = feed.VersionOf(state);
                         if (version > _delivered)
                         {
-                            _delivered = version;
-                            observer.OnNext(state);
+                            _held[version] = state;
                         }
                     }
+                    Deliver();
                     if (_failure is { } failure && !_stop.IsCancellationRequested)
                     {
                         observer.OnError(failure);
@@ -344,6 +359,65 @@ public abstract partial class LiveFeed<TState> : ILiveFeed where TState : class
                 LogSubscriberFailed(feed._logger, e, feed.GetType().Name);
                 Dispose();
             }
+        }
+
+        /// <summary>Waits for new states, or, while a version is missing, at most until it is given up.</summary>
+        private async ValueTask<bool> NextWake()
+        {
+            if (_gapDeadline is not { } deadline)
+            {
+                return await _wake.Reader.WaitToReadAsync(_stop.Token);
+            }
+            var remaining = TimeSpan.FromTicks(deadline - Environment.TickCount64 * TimeSpan.TicksPerMillisecond);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return true;
+            }
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            wait.CancelAfter(remaining);
+            try
+            {
+                return await _wake.Reader.WaitToReadAsync(wait.Token);
+            }
+            catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+            {
+                return true; // the missing version's time is up
+            }
+        }
+
+        /// <summary>
+        /// Hands the held states to the observer in version order. A state ahead of a missing
+        /// version waits for it up to the feed's <see cref="ReorderWait"/>, or until a buffer's worth
+        /// is held; then the missing ones are given up (the state is whole; its version says what
+        /// was skipped).
+        /// </summary>
+        private void Deliver()
+        {
+            while (_held.Count > 0 && !_stop.IsCancellationRequested)
+            {
+                var version = _held.Keys[0];
+                var state = _held.Values[0];
+                if (version <= _delivered)
+                {
+                    _held.RemoveAt(0);
+                    continue;
+                }
+                var inOrder = _delivered == long.MinValue || version == _delivered + 1 || feed.ReorderWait <= TimeSpan.Zero || _held.Count >= feed._buffer;
+                if (!inOrder)
+                {
+                    var now = Environment.TickCount64 * TimeSpan.TicksPerMillisecond;
+                    _gapDeadline ??= now + feed.ReorderWait.Ticks;
+                    if (now < _gapDeadline)
+                    {
+                        return;
+                    }
+                }
+                _held.RemoveAt(0);
+                _gapDeadline = null;
+                _delivered = version;
+                observer.OnNext(state);
+            }
+            _gapDeadline = null;
         }
 
         private TState? Take()

@@ -86,6 +86,48 @@ public sealed class LiveFeedTests
     }
 
     [Fact]
+    public async Task A_version_that_arrives_after_a_newer_one_is_delivered_before_it_when_the_feed_waits_for_gaps()
+    {
+        // As Orleans may do across two gateways: version 3 overtakes version 2.
+        var feed = new FakeFeed(buffer: 8) { Reorder = TimeSpan.FromSeconds(30) };
+        var states = new Collector();
+        using var watching = feed.Watch("k").Subscribe(states);
+        await feed.Registrations["k"].Subscribed.Task.WaitAsync(Deadline);
+        await states.WaitForVersion(0); // the catch-up read
+        var registration = feed.Registrations["k"];
+
+        registration.Publish(new FakeState("k", 1));
+        await states.WaitForVersion(1);
+        registration.Publish(new FakeState("k", 3));
+        registration.Publish(new FakeState("k", 2));
+        await states.WaitForVersion(3);
+
+        Assert.Equal([0, 1, 2, 3], states.Versions);
+    }
+
+    [Fact]
+    public async Task A_version_that_never_arrives_is_given_up_after_the_wait_and_the_newer_state_delivered()
+    {
+        var feed = new FakeFeed(buffer: 8) { Reorder = TimeSpan.FromMilliseconds(200) };
+        var states = new Collector();
+        using var watching = feed.Watch("k").Subscribe(states);
+        await feed.Registrations["k"].Subscribed.Task.WaitAsync(Deadline);
+        await states.WaitForVersion(0);
+        var registration = feed.Registrations["k"];
+
+        registration.Publish(new FakeState("k", 2));
+        await states.WaitForVersion(2);
+        var held = System.Diagnostics.Stopwatch.StartNew();
+        registration.Publish(new FakeState("k", 4)); // 3 is missing
+        await states.WaitForVersion(4);
+        held.Stop();
+
+        Assert.Equal([0, 2, 4], states.Versions);
+        // Held for the missing version first (200 ms), not handed over at once.
+        Assert.True(held.Elapsed >= TimeSpan.FromMilliseconds(150), $"version 4 was delivered after {held.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
     public async Task A_failed_registration_ends_the_subscription_with_an_error()
     {
         var feed = new FakeFeed(buffer: 4) { FailRegistration = true };
@@ -125,8 +167,11 @@ public sealed class LiveFeedTests
         public int Registered => Volatile.Read(ref _registered);
         public long CurrentVersion { get; set; }
         public bool FailRegistration { get; init; }
+        public TimeSpan Reorder { get; init; }
 
         protected override long VersionOf(FakeState state) => state.Version;
+
+        protected override TimeSpan ReorderWait => Reorder;
 
         protected override Task<FakeState?> Current(string key) => Task.FromResult<FakeState?>(new FakeState(key, CurrentVersion));
 
