@@ -18,7 +18,7 @@ public static partial class AuthExtensions
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton<IConnectionInitAuthenticator, BearerConnectionInitAuthenticator>();
         var tokenHandler = new CachingTokenHandler();
-        builder.Services.AddSingleton(tokenHandler); // disposed with the host
+        builder.Services.AddSingleton(_ => tokenHandler); // made by a factory, so the container disposes it
         builder.Services
             .AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(jwt =>

@@ -47,10 +47,15 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         _options = options.Value;
         _logger = logger;
         // The writers serve every grain: they must not carry along the trace of whichever call built this.
-        using (ExecutionContext.SuppressFlow())
+        var flow = ExecutionContext.IsFlowSuppressed() ? (AsyncFlowControl?)null : ExecutionContext.SuppressFlow();
+        try
         {
             _writers = [.. Enumerable.Range(0, Math.Max(1, _options.Writers)).Select(_ => Task.Run(WriteCommits))];
             _snapshotWriter = Task.Run(WriteSnapshots);
+        }
+        finally
+        {
+            flow?.Undo();
         }
     }
 
