@@ -1,6 +1,7 @@
 using Omni.Api.Auth;
 using Omni.Api.Bench;
 using Omni.Api.Demo;
+using Omni.Api.GraphiQL;
 using Omni.Api.Hosting;
 using Omni.Api.Schema;
 using Omni.Api.Transport;
@@ -19,6 +20,7 @@ app.UseAuthentication();
 app.UseRateLimiter();
 app.MapDefaultEndpoints();
 app.MapDevTokens();
+app.UseGraphiQL("/graphql");
 app.MapGraphQL("/graphql");
 app.MapBenchEndpoints();
 app.MapDemo(devTokensEnabled: app.Configuration.GetValue<bool>("Omni:Auth:DevTokens"));

@@ -12,7 +12,8 @@ using OpenTelemetry.Resources;
 namespace Omni.ServiceDefaults;
 
 /// <summary>
-/// What every Omni host (silo and API) has in common: metrics in Prometheus format,
+/// What every Omni host (silo and API) has in common: metrics in Prometheus format, traces over OTLP
+/// when an endpoint is set (<see cref="TracingExtensions"/>),
 /// liveness and readiness endpoints, and sane shutdown timing.
 /// </summary>
 public static class Extensions
@@ -22,7 +23,7 @@ public static class Extensions
 
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
             .WithMetrics(metrics => metrics
                 .AddMeter("Microsoft.Orleans")
@@ -30,6 +31,7 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter());
+        builder.AddOmniTracing(telemetry);
 
         // "live" answers as soon as the process serves HTTP; readiness checks are added by each host.
         builder.Services.AddHealthChecks()

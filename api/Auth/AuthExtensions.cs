@@ -17,12 +17,16 @@ public static partial class AuthExtensions
         var tokens = OmniTokens.Create(options);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton<IConnectionInitAuthenticator, BearerConnectionInitAuthenticator>();
+        var tokenHandler = new CachingTokenHandler();
+        builder.Services.AddSingleton(_ => tokenHandler); // made by a factory, so the container disposes it
         builder.Services
             .AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(jwt =>
             {
                 // Claims keep their JWT names (sub, role, store) on HTTP as on WebSocket.
                 jwt.MapInboundClaims = false;
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(tokenHandler);
                 jwt.TokenValidationParameters = tokens.ValidationParameters;
                 jwt.Events = new JwtBearerEvents
                 {

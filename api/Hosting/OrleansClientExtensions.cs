@@ -22,7 +22,7 @@ public static class OrleansClientExtensions
             throw new InvalidOperationException(
                 "No database configured: set Omni:Postgres (environment variable Omni__Postgres) to the connection string the silos use.");
         }
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        var dataSource = new NpgsqlDataSourceBuilder(connectionString).TraceOnlyWithinOperations().Build();
         var cluster = ClusterSettings.From(builder.Configuration);
 
         builder.UseOrleansClient(client =>
@@ -38,6 +38,10 @@ public static class OrleansClientExtensions
                 o.DataSource = dataSource;
             });
             client.UseConnectionRetryFilter<RetryUntilStopped>();
+            if (TracingExtensions.IsTracingOn(builder.Configuration))
+            {
+                client.AddActivityPropagation();
+            }
             client.AddOmniFailover(cluster);
             if (cluster.Tls.Enabled)
             {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using GraphQL.Validation;
 using GraphQL.Validation.Complexity;
 using GraphQL.Validation.Rules.Custom;
@@ -27,11 +28,28 @@ internal sealed class DepthAndComplexityRule(int maxDepth, int maxComplexity) : 
     private readonly ComplexityValidationRule _complexity =
         new(new ComplexityOptions { MaxDepth = maxDepth, MaxComplexity = maxComplexity });
 
-    public override ValueTask<INodeVisitor?> GetPostNodeVisitorAsync(ValidationContext context)
+    /// <summary>
+    /// Operations of cached documents (<see cref="GraphQLDocumentCache"/>) already measured within the
+    /// limits, so the same operation with other variables is not walked again. Keyed by the parsed
+    /// node, so an entry goes when its document leaves the cache.
+    /// </summary>
+    private readonly ConditionalWeakTable<GraphQLOperationDefinition, object> _withinLimits = new();
+
+    public override async ValueTask<INodeVisitor?> GetPostNodeVisitorAsync(ValidationContext context)
     {
         if (!IsIntrospectionOnly(context.Operation))
         {
-            return _complexity.GetPostNodeVisitorAsync(context);
+            if (_withinLimits.TryGetValue(context.Operation, out _))
+            {
+                return null;
+            }
+            var measurable = !context.HasErrors;
+            var visitor = await _complexity.GetPostNodeVisitorAsync(context);
+            if (measurable && visitor is null && !context.HasErrors && ComplexityIgnoresVariables(context.Operation))
+            {
+                _withinLimits.AddOrUpdate(context.Operation, Measured);
+            }
+            return visitor;
         }
         if (new IntrospectionNesting(context.Document).Of(context.Operation.SelectionSet, 0) >= MaxIntrospectionNesting)
         {
@@ -39,6 +57,16 @@ internal sealed class DepthAndComplexityRule(int maxDepth, int maxComplexity) : 
         }
         return default;
     }
+
+    private static readonly object Measured = new();
+
+    /// <summary>
+    /// Whether the operation's complexity is the same whatever its variables. A field's complexity may
+    /// read its arguments, variables included, and Omni's read only the length of a list
+    /// (<c>availabilities(skus)</c>): an operation without a list-typed variable scores the same every time.
+    /// </summary>
+    private static bool ComplexityIgnoresVariables(GraphQLOperationDefinition operation) =>
+        operation.Variables?.Items.All(v => (v.Type is GraphQLNonNullType nonNull ? nonNull.Type : v.Type) is not GraphQLListType) ?? true;
 
     private static bool IsIntrospectionOnly(GraphQLOperationDefinition operation) =>
         operation.SelectionSet.Selections.All(s => s is GraphQLField field && IntrospectionRoots.Contains(field.Name.StringValue));

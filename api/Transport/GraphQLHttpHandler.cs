@@ -88,6 +88,11 @@ internal sealed partial class GraphQLHttpHandler(
             await WriteAsync(context, StatusCodes.Status405MethodNotAllowed, mediaType, result);
             return;
         }
+        if (result.Errors?.Any(e => e.Code is PersistedQuery.NotFound) == true)
+        {
+            // A GET naming a hash is cacheable; its miss must not be cached, or the text sent next would never be seen.
+            context.Response.Headers.CacheControl = "no-store";
+        }
         await WriteAsync(context, StatusFor(result, mediaType), mediaType, result);
     }
 

@@ -39,7 +39,7 @@ internal static class GraphQLRequestParser
         }
     }
 
-    /// <summary>Reads the JSON encoding: an object with query, operationName, variables and extensions.</summary>
+    /// <summary>Reads the JSON encoding: an object with query (unless persisted), operationName, variables and extensions.</summary>
     public static bool TryParseObject(JsonElement json, IGraphQLSerializer serializer,
         [NotNullWhen(true)] out GraphQLRequest? request, [NotNullWhen(false)] out ExecutionError? error)
     {
@@ -66,7 +66,8 @@ internal static class GraphQLRequestParser
             error = Error(InvalidRequest, "The request must be a JSON object.");
             return false;
         }
-        if (!json.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String)
+        var query = json.TryGetProperty("query", out var found) ? found : default;
+        if (query.ValueKind is not (JsonValueKind.String or JsonValueKind.Undefined or JsonValueKind.Null))
         {
             error = Error(InvalidRequest, "The request needs a 'query' string.");
             return false;
@@ -82,9 +83,14 @@ internal static class GraphQLRequestParser
         {
             return false;
         }
+        if (query.ValueKind != JsonValueKind.String && !IsPersistedQuery(extensions))
+        {
+            error = Error(InvalidRequest, "The request needs a 'query' string.");
+            return false;
+        }
         request = new GraphQLRequest
         {
-            Query = query.GetString(),
+            Query = query.ValueKind == JsonValueKind.String ? query.GetString() : null,
             OperationName = operationName.ValueKind == JsonValueKind.String ? NullIfEmpty(operationName.GetString()) : null,
             Variables = variables,
             Extensions = extensions,
@@ -119,14 +125,14 @@ internal static class GraphQLRequestParser
         {
             return false;
         }
-        if (query is null)
-        {
-            error = Error(InvalidRequest, "The request needs a 'query' parameter.");
-            return false;
-        }
         if (!TryReadJsonString(variablesJson, "variables", serializer, out var variables, out error)
             || !TryReadJsonString(extensionsJson, "extensions", serializer, out var extensions, out error))
         {
+            return false;
+        }
+        if (query is null && !IsPersistedQuery(extensions))
+        {
+            error = Error(InvalidRequest, "The request needs a 'query' parameter.");
             return false;
         }
         request = new GraphQLRequest
@@ -161,6 +167,10 @@ internal static class GraphQLRequestParser
             return false;
         }
     }
+
+    /// <summary>A request may leave out its text when it names it by hash (<see cref="PersistedQuery"/>, checked at execution).</summary>
+    private static bool IsPersistedQuery(Inputs? extensions) =>
+        extensions?.ContainsKey(PersistedQuery.ExtensionName) == true;
 
     public static ExecutionError Error(string code, string message) => new(message) { Code = code };
 

@@ -28,6 +28,13 @@ public sealed class GraphQLTransportOptions
     /// </summary>
     public int DocumentCacheChars { get; set; } = 1_000_000;
 
+    /// <summary>
+    /// Automatic persisted queries (<c>extensions.persistedQuery</c>): the texts are remembered by hash in
+    /// the document cache, within <see cref="DocumentCacheChars"/>. Off, or with no cache, a hash alone is
+    /// answered PERSISTED_QUERY_NOT_SUPPORTED and clients go back to sending texts.
+    /// </summary>
+    public bool EnablePersistedQueries { get; set; } = true;
+
     /// <summary>How long a socket may stay open before its <c>connection_init</c> is acknowledged.</summary>
     public TimeSpan ConnectionInitTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

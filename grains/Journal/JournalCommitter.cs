@@ -27,6 +27,11 @@ namespace Omni.Journal;
 /// </summary>
 public sealed partial class JournalCommitter : IAsyncDisposable
 {
+    /// <summary>Traced when the host listens to it (Omni.ServiceDefaults' TracingExtensions.JournalSource).</summary>
+    public const string ActivitySourceName = "Omni.Journal";
+
+    private static readonly ActivitySource Tracing = new(ActivitySourceName);
+
     private readonly NpgsqlDataSource _db;
     private readonly JournalOptions _options;
     private readonly ILogger<JournalCommitter> _logger;
@@ -41,8 +46,17 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         _db = db;
         _options = options.Value;
         _logger = logger;
-        _writers = [.. Enumerable.Range(0, Math.Max(1, _options.Writers)).Select(_ => Task.Run(WriteCommits))];
-        _snapshotWriter = Task.Run(WriteSnapshots);
+        // The writers serve every grain: they must not carry along the trace of whichever call built this.
+        var flow = ExecutionContext.IsFlowSuppressed() ? (AsyncFlowControl?)null : ExecutionContext.SuppressFlow();
+        try
+        {
+            _writers = [.. Enumerable.Range(0, Math.Max(1, _options.Writers)).Select(_ => Task.Run(WriteCommits))];
+            _snapshotWriter = Task.Run(WriteSnapshots);
+        }
+        finally
+        {
+            flow?.Undo();
+        }
     }
 
     /// <summary>
@@ -161,6 +175,7 @@ public sealed partial class JournalCommitter : IAsyncDisposable
 
     private async Task WriteBatch(List<PendingCommit> batch)
     {
+        using var activity = StartBatchActivity(batch);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -204,6 +219,24 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         }
         JournalMetrics.BatchCommits.Record(batch.Count);
         JournalMetrics.WriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>
+    /// A span for one batch, whose SQL statement is its child. A batch of one commit belongs to the
+    /// trace of the call that made it; a batch of many is a trace of its own, linked to each caller's.
+    /// </summary>
+    private static Activity? StartBatchActivity(List<PendingCommit> batch)
+    {
+        if (!Tracing.HasListeners())
+        {
+            return null;
+        }
+        var parent = batch.Count == 1 ? batch[0].Caller : default;
+        IEnumerable<ActivityLink>? links = batch.Count == 1 ? null
+            : [.. batch.Where(c => c.Caller != default).Select(c => new ActivityLink(c.Caller))];
+        var activity = Tracing.StartActivity("journal commit", ActivityKind.Internal, parent, links: links);
+        activity?.SetTag("omni.journal.commits", batch.Count);
+        return activity;
     }
 
     /// <summary>One statement, so one transaction: the grain commits and the inventory batches of the whole batch.</summary>
@@ -335,6 +368,8 @@ public sealed partial class JournalCommitter : IAsyncDisposable
 
     private abstract record PendingCommit(Guid WriteId, string Events)
     {
+        /// <summary>The span of the grain call waiting for this commit, if it is traced.</summary>
+        public ActivityContext Caller { get; } = Activity.Current?.Context ?? default;
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public abstract string Name { get; }
     }

@@ -1,4 +1,5 @@
 using Npgsql;
+using Omni.ServiceDefaults;
 
 namespace Omni.Silo.Hosting;
 
@@ -25,6 +26,7 @@ public static class OmniDataSource
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
         }
+        builder.TraceOnlyWithinOperations();
         return builder.Build();
     }
 

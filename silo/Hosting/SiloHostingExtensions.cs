@@ -39,6 +39,10 @@ public static class SiloHostingExtensions
             silo.AddOmniClusterTls(settings.Cluster.Tls);
             silo.UseOmniPostgres(dataSource);
             silo.AddOmniGrains(builder.Configuration.GetSection("Omni"));
+            if (TracingExtensions.IsTracingOn(builder.Configuration))
+            {
+                silo.AddActivityPropagation();
+            }
             if (settings.Dashboard.Enabled)
             {
                 silo.AddDashboard();
