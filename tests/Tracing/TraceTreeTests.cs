@@ -41,6 +41,9 @@ public sealed class TraceTreeTests
         await ops.DefineStore("s1", "Store Hamburg", "STORE", 53.5511, 9.9937, shipsOnline: false, pickup: true, priority: 100);
         var sku = await ops.NewProduct(4, ("s1", 5));
         var cartId = (await client.Send("mutation { startSession(channel: WEB) { session { cartId } } }")).Ok()["startSession.session.cartId"].GetString();
+        // The steady state: this node has seen the SKU before (the first time, it asks the catalog
+        // grain once whether the SKU exists; after that the node's known set answers).
+        (await client.Send("query($sku: ID!) { availability(sku: $sku) { totalAvailable } }", new { sku })).Ok();
         var traceId = ActivityTraceId.CreateRandom();
 
         var added = await Send(client, traceId, """
