@@ -41,6 +41,7 @@ public sealed class OmniQuery : ObjectGraphType
         this.AddSessionQueries();
         this.AddCustomerQueries();
         this.AddOrderQueries();
+        this.AddStockLedgerQueries();
         ClusterRetry.Apply(this, onlyWithClientId: false);
     }
 }
@@ -56,6 +57,7 @@ public sealed class OmniMutation : ObjectGraphType
         this.AddInventoryMutations();
         this.AddStoreMutations();
         this.AddCatalogMutations();
+        this.AddStockLedgerMutations();
         ClusterRetry.Apply(this, onlyWithClientId: true);
     }
 }
@@ -68,6 +70,7 @@ public sealed class OmniSubscription : ObjectGraphType
         this.AddCartSubscriptions();
         this.AddInventorySubscriptions();
         this.AddOrderSubscriptions();
+        this.AddStockLedgerSubscriptions();
     }
 }
 
@@ -99,11 +102,13 @@ public static class OmniSchemaExtensions
         services.AddSingleton<CartFeed>();
         services.AddSingleton<OrderFeed>();
         services.AddSingleton<StockFeed>();
+        services.AddSingleton<StockMovementFeed>();
         services.AddSingleton<CatalogMembership>();
         services.AddSingleton<PickupQueueFeed>();
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<CartFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<OrderFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<StockFeed>());
+        services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<StockMovementFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<PickupQueueFeed>());
         services.AddHostedService<LiveRenewal>();
         return services;
