@@ -9,6 +9,7 @@ using Omni.Api.Live;
 using Omni.Api.Orders;
 using Omni.Api.Sessions;
 using Omni.Api.Stores;
+using Omni.Api.Transfers;
 
 namespace Omni.Api.Schema;
 
@@ -42,6 +43,7 @@ public sealed class OmniQuery : ObjectGraphType
         this.AddCustomerQueries();
         this.AddOrderQueries();
         this.AddStockLedgerQueries();
+        this.AddTransferQueries();
         ClusterRetry.Apply(this, onlyWithClientId: false);
     }
 }
@@ -58,6 +60,7 @@ public sealed class OmniMutation : ObjectGraphType
         this.AddStoreMutations();
         this.AddCatalogMutations();
         this.AddStockLedgerMutations();
+        this.AddTransferMutations();
         ClusterRetry.Apply(this, onlyWithClientId: true);
     }
 }
@@ -71,6 +74,7 @@ public sealed class OmniSubscription : ObjectGraphType
         this.AddInventorySubscriptions();
         this.AddOrderSubscriptions();
         this.AddStockLedgerSubscriptions();
+        this.AddTransferSubscriptions();
     }
 }
 
@@ -103,12 +107,14 @@ public static class OmniSchemaExtensions
         services.AddSingleton<OrderFeed>();
         services.AddSingleton<StockFeed>();
         services.AddSingleton<StockMovementFeed>();
+        services.AddSingleton<TransferFeed>();
         services.AddSingleton<CatalogMembership>();
         services.AddSingleton<PickupQueueFeed>();
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<CartFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<OrderFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<StockFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<StockMovementFeed>());
+        services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<TransferFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<PickupQueueFeed>());
         services.AddHostedService<LiveRenewal>();
         return services;
