@@ -36,6 +36,11 @@ public sealed partial class TransferGrain(
         var state = await store.Load(id, cancellationToken);
         _ledger = state is null ? new TransferLedger(id) : TransferLedger.FromState(id, state);
         _durableVersion = _ledger.Version;
+        if (_ledger.InFlight)
+        {
+            // A step its previous activation did not finish: carry it on now, not only at the next reminder.
+            this.RegisterGrainTimer(static (grain, _) => grain.Resume(), this, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        }
     }
 
     public Task<TransferView?> Get() => Task.FromResult(_ledger.Exists ? _ledger.View() : null);
