@@ -19,9 +19,10 @@ public static class InventoryMutations
     public static readonly TimeSpan DefaultHold = TimeSpan.FromSeconds(900);
 
     /// <summary><c>reserveStock</c>'s grain call (a till's hold), also made by the bench endpoint so both measure the same work.</summary>
-    internal static Task<StockResult> ReserveAtTill(IGrainFactory grains, string storeId, string sku, int quantity, string reservationId, int? ttlSeconds) =>
+    internal static Task<StockResult> ReserveAtTill(IGrainFactory grains, string storeId, string sku, int quantity, string reservationId, int? ttlSeconds,
+        MovementContext? context = null) =>
         grains.Inventory(storeId, sku).Reserve(reservationId, quantity,
-            ttlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultHold, PosOwnerPrefix + storeId);
+            ttlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultHold, PosOwnerPrefix + storeId, context);
 
     public static void AddInventoryMutations(this ObjectGraphType mutation)
     {
@@ -41,7 +42,7 @@ public static class InventoryMutations
                     return ReservationPayload.Refused(InventoryAddress.NotFound(storeId, sku));
                 }
                 var result = await ReserveAtTill(c.Grains(), storeId, sku, c.GetArgument<int>("quantity"),
-                    c.GetArgument<string>("reservationId"), c.GetArgument<int?>("ttlSeconds"));
+                    c.GetArgument<string>("reservationId"), c.GetArgument<int?>("ttlSeconds"), StockLedgerQueries.MovedBy(c));
                 return ReservationPayload.From(result);
             });
 

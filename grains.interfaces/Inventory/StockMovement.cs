@@ -54,7 +54,7 @@ public sealed record MovementContext(
     [property: Id(3)] string? CustomerId = null)
 {
     /// <summary>The longest reason a movement records.</summary>
-    public const int MaxReasonLength = 500;
+    public const int MaxReasonLength = 200;
 
     /// <summary>Lapses and anything else nobody asked for.</summary>
     public static MovementContext System { get; } = new("system");

@@ -238,7 +238,7 @@ public sealed class StockMovementLedgerTests(StockMovementFixture fixture) : ICl
         Assert.True((await stock.Receive("m1", 5)).Succeeded);                                   // a retry
         Assert.Equal(ErrorCode.INSUFFICIENT_STOCK, (await stock.RecordSale("s1", 9)).Error?.Code); // refused
         Assert.Equal(ErrorCode.INVALID_ARGUMENT, (await stock.RecordReturn("r1", 1, new MovementContext("ops", Reason: "bad\u0000reason"))).Error?.Code);
-        Assert.Equal(ErrorCode.INVALID_ARGUMENT, (await stock.RecordReturn("r2", 1, new MovementContext("ops", Reason: new string('x', 501)))).Error?.Code);
+        Assert.Equal(ErrorCode.INVALID_ARGUMENT, (await stock.RecordReturn("r2", 1, new MovementContext("ops", Reason: new string('x', 201)))).Error?.Code);
 
         var level = await stock.GetStock();
         var movements = await StockLedgerReplay.AssertReplaysTo(fixture.Database, level);
