@@ -165,7 +165,7 @@ public sealed class InventoryStore(NpgsqlDataSource db)
                 INSERT INTO omni_inventory_level (sku, store_id, on_hand, reserved, safety_stock, version, updated_at)
                 SELECT sku, store_id, on_hand, 0, 0, 1, $5 FROM input
                 ON CONFLICT (sku, store_id) DO NOTHING
-                RETURNING sku, store_id)
+                RETURNING sku, store_id),
             snapshots AS (
                 INSERT INTO omni_inventory_snapshot (sku, store_id, version, state)
                 SELECT i.sku, i.store_id, 1, i.state FROM input i JOIN levels l USING (sku, store_id))

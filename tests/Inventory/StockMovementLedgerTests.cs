@@ -230,6 +230,21 @@ public sealed class StockMovementLedgerTests(StockMovementFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Opening_stock_is_version_1_received_by_the_system_and_the_ledger_goes_on_from_it()
+    {
+        var sku = await fixture.NewSku();
+        var store = new InventoryStore(fixture.Database.DataSource);
+        Assert.Equal(1, await store.SeedOpeningStock([(Store, sku, 12)], fixture.Cluster.Clock.GetUtcNow()));
+        Assert.Equal(0, await store.SeedOpeningStock([(Store, sku, 99)], fixture.Cluster.Clock.GetUtcNow())); // stock already there: left alone
+        var stock = fixture.Grains.Inventory(Store, sku);
+        Assert.True((await stock.RecordSale("till-1", 2, new MovementContext("staff:s1", Channel.POS))).Succeeded);
+
+        var movements = await StockLedgerReplay.AssertReplaysTo(fixture.Database, await stock.GetStock());
+        Assert.Equal([(1L, StockMovementKind.RECEIVED, 12, "system"), (2L, StockMovementKind.SOLD, -2, "staff:s1")],
+            movements.Select(m => (m.Version, m.Kind, m.OnHandDelta, m.Actor)));
+    }
+
+    [Fact]
     public async Task A_refused_or_replayed_call_writes_no_movement_and_bad_context_is_refused()
     {
         var sku = await fixture.NewSku();
