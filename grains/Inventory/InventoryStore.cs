@@ -50,14 +50,27 @@ public sealed class InventoryStore(NpgsqlDataSource db)
         JsonSerializer.Serialize(ledger.Select(m => new MovementRow(m.Version, m.Kind.ToString(), m.OnHandDelta, m.ReservedDelta,
             m.OnHandAfter, m.ReservedAfter, m.Reference, m.Actor, m.Channel?.ToString(), m.Reason, m.CustomerId, m.At)), Json);
 
-    private const string MovementColumns =
-        "version, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, reference, actor, channel, reason, at, customer_id";
+    /// <summary>The movements of the batches of one location, one row each (migration 0011), as columns.</summary>
+    private const string Unpacked =
+        "jsonb_to_recordset(b.movements) AS m(v bigint, k text, dh integer, dr integer, h integer, r integer, ref text, a text, ch text, why text, cust text, at timestamptz)";
+
+    private const string MovementColumns = "m.v, m.k, m.dh, m.dr, m.h, m.r, m.ref, m.a, m.ch, m.why, m.at, m.cust";
 
     /// <summary>At most <paramref name="first"/> kept movements after <paramref name="afterVersion"/>, oldest first.</summary>
     public async Task<IReadOnlyList<StockMovement>> Movements(string storeId, string sku, long afterVersion, int first, CancellationToken cancellationToken = default)
     {
-        await using var command = db.CreateCommand(
-            $"SELECT {MovementColumns} FROM omni_stock_movement WHERE sku = $1 AND store_id = $2 AND version > $3 ORDER BY version LIMIT $4");
+        // Versions are gapless, so the page lies in the batches from the one holding afterVersion + 1
+        // up to those starting by afterVersion + first: an index range, however long the history.
+        await using var command = db.CreateCommand($"""
+            SELECT {MovementColumns}
+              FROM omni_stock_movement b, {Unpacked}
+             WHERE b.sku = $1 AND b.store_id = $2
+               AND b.from_version >= coalesce((SELECT max(from_version) FROM omni_stock_movement
+                                                WHERE sku = $1 AND store_id = $2 AND from_version <= $3 + 1), 1)
+               AND b.from_version <= $3 + $4
+               AND m.v > $3
+             ORDER BY m.v LIMIT $4
+            """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sku });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = storeId });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterVersion });
@@ -68,8 +81,11 @@ public sealed class InventoryStore(NpgsqlDataSource db)
     /// <summary>The newest kept movement, or null.</summary>
     public async Task<StockMovement?> LastMovement(string storeId, string sku, CancellationToken cancellationToken = default)
     {
-        await using var command = db.CreateCommand(
-            $"SELECT {MovementColumns} FROM omni_stock_movement WHERE sku = $1 AND store_id = $2 ORDER BY version DESC LIMIT 1");
+        await using var command = db.CreateCommand($"""
+            SELECT {MovementColumns}
+              FROM (SELECT movements FROM omni_stock_movement WHERE sku = $1 AND store_id = $2 ORDER BY from_version DESC LIMIT 1) b, {Unpacked}
+             ORDER BY m.v DESC LIMIT 1
+            """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sku });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = storeId });
         return (await ReadMovements(command, storeId, sku, cancellationToken)).FirstOrDefault();
@@ -169,9 +185,10 @@ public sealed class InventoryStore(NpgsqlDataSource db)
             snapshots AS (
                 INSERT INTO omni_inventory_snapshot (sku, store_id, version, state)
                 SELECT i.sku, i.store_id, 1, i.state FROM input i JOIN levels l USING (sku, store_id))
-            INSERT INTO omni_stock_movement (sku, store_id, version, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after,
-                                             reference, actor, reason, at)
-            SELECT i.sku, i.store_id, 1, 'RECEIVED', i.on_hand, 0, i.on_hand, 0, 'opening-stock', 'system', 'opening stock', $5
+            INSERT INTO omni_stock_movement (sku, store_id, from_version, to_version, movements)
+            SELECT i.sku, i.store_id, 1, 1, jsonb_build_array(jsonb_build_object(
+                       'v', 1, 'k', 'RECEIVED', 'dh', i.on_hand, 'dr', 0, 'h', i.on_hand, 'r', 0,
+                       'ref', 'opening-stock', 'a', 'system', 'why', 'opening stock', 'at', $5))
               FROM input i JOIN levels l USING (sku, store_id)
             """);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. lines.Select(l => l.StoreId)] });

@@ -71,7 +71,7 @@ public sealed partial class JournalCommitter : IAsyncDisposable
     /// </summary>
     /// <exception cref="JournalConflictException">The level is not where the batch starts: another activation wrote first.</exception>
     /// <exception cref="JournalUnavailableException">The database could not be reached or refused the batch; nothing is acknowledged.</exception>
-    public Task AppendInventory(StockLevel head, int eventCount, string events, string movements = "[]", string ledger = "[]")
+    public Task AppendInventory(StockLevel head, int eventCount, string events, string movements, string ledger)
     {
         if (events.Contains("\\u0000", StringComparison.Ordinal) || movements.Contains("\\u0000", StringComparison.Ordinal)
             || ledger.Contains("\\u0000", StringComparison.Ordinal))

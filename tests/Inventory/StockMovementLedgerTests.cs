@@ -245,6 +245,25 @@ public sealed class StockMovementLedgerTests(StockMovementFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task A_batch_without_one_movement_per_version_is_refused_and_writes_nothing()
+    {
+        var sku = await fixture.NewSku();
+        var ledger = new StockLedger(Store, sku);
+        ledger.Receive("m1", 5, fixture.Cluster.Clock.GetUtcNow());
+        ledger.RecordSale("s1", 1, fixture.Cluster.Clock.GetUtcNow());
+        var events = ledger.TakePending();
+        var movements = ledger.TakePendingLedger();
+        await using var committer = new JournalCommitter(fixture.Database.DataSource, Options.Create(new JournalOptions()), NullLogger<JournalCommitter>.Instance);
+
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => committer.AppendInventory(ledger.Level, events.Count,
+            InventoryStore.Serialize(events), InventoryStore.Serialize(ledger.TakePendingMovements()), InventoryStore.Serialize(movements.Take(1).ToList())));
+
+        Assert.Equal(0L, await fixture.Database.Scalar<long>("SELECT count(*) FROM omni_inventory_level WHERE sku = $1", sku));
+        Assert.Equal(0L, await fixture.Database.Scalar<long>("SELECT count(*) FROM omni_inventory_journal WHERE sku = $1", sku));
+        Assert.Empty(await StockLedgerReplay.Movements(fixture.Database, Store, sku));
+    }
+
+    [Fact]
     public async Task A_refused_or_replayed_call_writes_no_movement_and_bad_context_is_refused()
     {
         var sku = await fixture.NewSku();

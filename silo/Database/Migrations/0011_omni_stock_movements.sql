@@ -3,27 +3,24 @@
 -- DESIGN rule 8: every change to a SKU at a location is a movement in a kept ledger, written in
 -- the same transaction as the change. The inventory journal (0005) is pruned by snapshots, so
 -- the movements get a table of their own that nothing prunes: one row per version of each
--- (sku, store), with the level after it, so a location's movements replay to its level exactly.
+-- (sku, store) with the level after it (stored a batch a row), so a location's movements replay to
+-- its level exactly.
 -- The rows come with the journal batch that made them, through omni_inventory_append_many (as
 -- in 0009, plus p_ledger), so the flash sale's group commit writes them in the same statement.
 -- Movements of stock that existed before this migration start at the version it had then.
 
+-- One row per accepted batch (like the journal, but never pruned): the batch's movements as a
+-- JSON array in version order, one element per version from from_version to to_version
+-- ({"v","k","dh","dr","h","r","ref","a","ch","why","cust","at"}). A row a batch, not a row a
+-- movement: a flash sale's batch of ~20 holds costs one index entry, not twenty.
 CREATE TABLE omni_stock_movement (
     sku             text        NOT NULL,
     store_id        text        NOT NULL,
-    version         bigint      NOT NULL,
-    kind            text        NOT NULL,
-    on_hand_delta   integer     NOT NULL,
-    reserved_delta  integer     NOT NULL,
-    on_hand_after   integer     NOT NULL,
-    reserved_after  integer     NOT NULL,
-    reference       text        NOT NULL,
-    actor           text        NOT NULL,
-    channel         text,
-    reason          text,
-    customer_id     text,
-    at              timestamptz NOT NULL,
-    PRIMARY KEY (sku, store_id, version)
+    from_version    bigint      NOT NULL,
+    to_version      bigint      NOT NULL,
+    movements       jsonb       NOT NULL,
+    written_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (sku, store_id, from_version)
 );
 
 -- Transfers between locations (grains/Transfers): one row per transfer, its state as JSON and the
@@ -46,8 +43,9 @@ CREATE INDEX omni_transfer_in_flight ON omni_transfer (updated_at) WHERE in_flig
 
 DROP FUNCTION omni_inventory_append_many(text[], text[], bigint[], bigint[], uuid[], jsonb[], integer[], integer[], integer[], timestamptz[], jsonb[]);
 
--- As in 0009, plus p_ledger: per append, a JSON array of the batch's movements, one per version
--- ({"v","k","dh","dr","h","r","ref","a","ch","why","cust","at"}), stored only when the append is accepted.
+-- As in 0009, plus p_ledger: per append, the JSON array of the batch's movements, one per version,
+-- stored only when the append is accepted; a batch without exactly one per version is refused
+-- (data_exception: the committer then writes the others of its transaction alone).
 CREATE FUNCTION omni_inventory_append_many(
     p_skus text[], p_store_ids text[], p_from bigint[], p_to bigint[], p_write_ids uuid[], p_events jsonb[],
     p_on_hand integer[], p_reserved integer[], p_safety_stock integer[], p_updated_at timestamptz[],
@@ -86,15 +84,14 @@ BEGIN
             ON CONFLICT DO NOTHING;
         END IF;
 
-        -- A movement whose version is already there would mean two writers of one stream, which
-        -- the head check above excludes: a conflict here fails the batch rather than hide it.
-        IF p_ledger[i] IS NOT NULL THEN
-            INSERT INTO omni_stock_movement (sku, store_id, version, kind, on_hand_delta, reserved_delta,
-                                             on_hand_after, reserved_after, reference, actor, channel, reason, customer_id, at)
-            SELECT p_skus[i], p_store_ids[i], m.v, m.k, m.dh, m.dr, m.h, m.r, m.ref, m.a, m.ch, m.why, m.cust, m.at
-              FROM jsonb_to_recordset(p_ledger[i]) AS m(v bigint, k text, dh integer, dr integer, h integer, r integer,
-                                                         ref text, a text, ch text, why text, cust text, at timestamptz);
+        -- No change without its movement: a batch must carry exactly one per version.
+        IF coalesce(jsonb_array_length(p_ledger[i]), 0) <> p_to[i] - p_from[i] + 1 THEN
+            RAISE EXCEPTION 'inventory %/% versions %-%: % movements for % versions', p_store_ids[i], p_skus[i], p_from[i], p_to[i],
+                coalesce(jsonb_array_length(p_ledger[i]), 0), p_to[i] - p_from[i] + 1
+                USING ERRCODE = 'data_exception';
         END IF;
+        INSERT INTO omni_stock_movement (sku, store_id, from_version, to_version, movements)
+        VALUES (p_skus[i], p_store_ids[i], p_from[i], p_to[i], p_ledger[i]);
         v_accepted[i] := true;
     END LOOP;
     RETURN v_accepted;
