@@ -24,7 +24,7 @@ public sealed class StockLevelType : ObjectGraphType<StockLevel>
         Field<NonNullGraphType<UtcDateTimeGraphType>>("updatedAt").Resolve(c => c.Source.UpdatedAt);
         Field<NonNullGraphType<IntGraphType>>("incoming")
             .Description("Units dispatched to this location by transfers, not yet received.")
-            .ResolveAsync(async c => await c.Grains().GetGrain<Omni.Transfers.ITransferDirectoryGrain>(0).Incoming(c.Source.StoreId, c.Source.Sku));
+            .Resolve(c => c.Service<IncomingLoader>().Load(c.Source));
     }
 }
 

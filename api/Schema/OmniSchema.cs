@@ -98,6 +98,7 @@ public static class OmniSchemaExtensions
             .AddGraphTypes(typeof(OmniSchema).Assembly)
             .AddValidationRule<IdGrammarRule>(useForCachedDocuments: true));
         services.AddScoped<ProductLoader>();
+        services.AddScoped<IncomingLoader>();
 
         services.AddOptions<LiveOptions>()
             .BindConfiguration(LiveOptions.SectionName)

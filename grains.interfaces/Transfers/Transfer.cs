@@ -104,4 +104,11 @@ public interface ITransferDirectoryGrain : IGrainWithIntegerKey
     /// <summary>Units of <paramref name="sku"/> dispatched to <paramref name="storeId"/> and not yet received.</summary>
     [Alias("Incoming"), ReadOnly]
     Task<int> Incoming(string storeId, string sku);
+
+    /// <summary>
+    /// <see cref="Incoming"/> for many locations' SKUs in one read (<c>skus[i]</c> at <c>storeIds[i]</c>),
+    /// in the order asked: a page of stock levels costs one query, not one each.
+    /// </summary>
+    [Alias("IncomingMany"), ReadOnly]
+    Task<IReadOnlyList<int>> IncomingMany(IReadOnlyList<string> storeIds, IReadOnlyList<string> skus);
 }

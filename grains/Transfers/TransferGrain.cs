@@ -259,7 +259,13 @@ public sealed class TransferDirectoryGrain(TransferStore store) : Grain, ITransf
         [.. (await store.List(storeId, status, Math.Clamp(first, 0, ITransferDirectoryGrain.MaxPage)))
             .Select(t => TransferLedger.FromState(t.Id, t.State).View())];
 
-    public Task<int> Incoming(string storeId, string sku) => store.Incoming(storeId, sku);
+    public async Task<int> Incoming(string storeId, string sku) => (await store.Incoming([(storeId, sku)]))[0];
+
+    public Task<IReadOnlyList<int>> IncomingMany(IReadOnlyList<string> storeIds, IReadOnlyList<string> skus) =>
+        store.Incoming([.. storeIds.Zip(skus).Take(MaxIncomingKeys)]);
+
+    /// <summary>The most locations' SKUs one <see cref="IncomingMany"/> reads (a request's stock levels are fewer).</summary>
+    private const int MaxIncomingKeys = 20_000;
 }
 
 public sealed class TransferOptions

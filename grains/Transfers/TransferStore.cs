@@ -61,15 +61,16 @@ public sealed class TransferStore(NpgsqlDataSource db)
         return await Read(command, cancellationToken);
     }
 
-    /// <summary>Units of <paramref name="sku"/> dispatched to <paramref name="storeId"/> and not yet added there.</summary>
-    public async Task<int> Incoming(string storeId, string sku, CancellationToken cancellationToken = default)
+    /// <summary>Units of each SKU dispatched to its location and not yet added there, in the order asked.</summary>
+    public async Task<IReadOnlyList<int>> Incoming(IReadOnlyList<(string StoreId, string Sku)> keys, CancellationToken cancellationToken = default)
     {
         await using var command = db.CreateCommand("""
             SELECT id, state FROM omni_transfer
-             WHERE to_store_id = $1 AND (status = 'IN_TRANSIT' OR (status = 'RECEIVED' AND in_flight))
+             WHERE to_store_id = ANY($1) AND (status = 'IN_TRANSIT' OR (status = 'RECEIVED' AND in_flight))
             """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = storeId });
-        return (await Read(command, cancellationToken)).Sum(t => TransferLedger.InTransit(t.State, sku));
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. keys.Select(k => k.StoreId).Distinct()] });
+        var moving = await Read(command, cancellationToken);
+        return [.. keys.Select(k => moving.Where(t => t.State.ToStoreId == k.StoreId).Sum(t => TransferLedger.InTransit(t.State, k.Sku)))];
     }
 
     private static async Task<IReadOnlyList<(string Id, TransferState State)>> Read(NpgsqlCommand command, CancellationToken cancellationToken)
