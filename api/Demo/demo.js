@@ -77,6 +77,10 @@ class LiveSocket {
     this.ws.send(JSON.stringify({ id, type: "subscribe", payload: { query, variables } }));
     return id;
   }
+  complete(id) {
+    if (!this.handlers.delete(id)) return;
+    this.ws.send(JSON.stringify({ id, type: "complete" }));
+  }
 }
 
 const STOCK_FIELDS = "sku storeId onHand reserved available version updatedAt";
@@ -194,7 +198,44 @@ $("till-sell-all").onclick = async () => {
   await till(`mutation($s: ID!, $k: ID!, $q: Int!, $id: ID!) { recordSale(storeId: $s, sku: $k, quantity: $q, saleId: $id) { stock { available } errors { code message } } }`,
     { s: state.store, k: sku, q: available, id: newId("sale") }, `sell ${available} × ${sku}`);
 };
-$("till-sku").onchange = renderTillStock;
+$("till-sku").onchange = () => { renderTillStock(); watchMovements(); };
+
+// The till's last movements of the selected SKU: the page of the ledger first, then live (stockMoved).
+const MOVEMENT_FIELDS = "sku version kind onHandDelta reservedDelta onHandAfter reservedAfter reference actor reason at";
+const SHOWN_MOVEMENTS = 8;
+state.movements = [];
+function renderMovements() {
+  $("till-movements").replaceChildren(...state.movements.slice().reverse().map((m) => el("div", { className: "line movement", "data-version": m.version },
+    el("div", {}, `v${m.version} ${m.kind} ${m.onHandDelta >= 0 ? "+" : ""}${m.onHandDelta} on hand, ${m.reservedDelta >= 0 ? "+" : ""}${m.reservedDelta} held → ${m.onHandAfter} / ${m.reservedAfter}`),
+    el("div", { className: "meta" }, `${m.actor} · ${m.reference}${m.reason ? " · " + m.reason : ""} · ${new Date(m.at).toLocaleTimeString()}`))));
+}
+function keepMovement(m) {
+  if (state.movements.some((known) => known.version >= m.version)) return false;
+  state.movements = [...state.movements, m].slice(-SHOWN_MOVEMENTS);
+  return true;
+}
+async function watchMovements() {
+  const sku = $("till-sku").value, watching = ++state.movementWatch;
+  state.movements = [];
+  $("till-movements-sku").textContent = sku ? `${sku} at ${state.store}` : "";
+  renderMovements();
+  if (!sku) return;
+  const version = state.stock[sku]?.[state.store]?.version ?? 0;
+  const page = (await gql(`query($s: ID!, $k: ID!, $after: Int!) { stockMovements(storeId: $s, sku: $k, afterVersion: $after, first: ${SHOWN_MOVEMENTS}) { ${MOVEMENT_FIELDS} } }`,
+    { s: state.store, k: sku, after: Math.max(0, version - SHOWN_MOVEMENTS) }, state.staffToken)).stockMovements;
+  if (watching !== state.movementWatch) return;
+  page.forEach(keepMovement);
+  renderMovements();
+  state.movementSocket ||= new LiveSocket(state.staffToken);
+  if (state.movementSubscription) state.movementSocket.complete(state.movementSubscription);
+  state.movementSubscription = await state.movementSocket.subscribe(`subscription($s: ID!, $k: ID!) { stockMoved(storeId: $s, sku: $k) { ${MOVEMENT_FIELDS} } }`, { s: state.store, k: sku }, (data) => {
+    const m = data?.stockMoved;
+    if (!m || m.sku !== $("till-sku").value || !keepMovement(m)) return;
+    renderMovements();
+    log("till", `movement ${m.sku} v${m.version} ${m.kind} by ${m.actor}`, Date.now() - new Date(m.at).getTime());
+  });
+}
+state.movementWatch = 0;
 
 // ------------------------------------------------------------------ click & collect
 const ORDER_FIELDS = "id version status placedAt total currency channel fulfillments { id kind storeId status collectBy updatedAt lines { sku quantity } }";
@@ -361,6 +402,7 @@ async function start() {
     log("app", `cart v${cart.version}: ${cart.itemCount} items${cart.lastChangedBy ? " (from " + cart.lastChangedBy + ")" : ""}`, Date.now() - new Date(cart.updatedAt).getTime());
   });
   await startPickupQueue();
+  await watchMovements();
   // Hold countdowns move on their own between events.
   setInterval(() => state.cart && renderCart(state.cart), 1000);
   document.body.dataset.ready = "true";

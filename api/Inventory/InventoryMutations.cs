@@ -19,9 +19,10 @@ public static class InventoryMutations
     public static readonly TimeSpan DefaultHold = TimeSpan.FromSeconds(900);
 
     /// <summary><c>reserveStock</c>'s grain call (a till's hold), also made by the bench endpoint so both measure the same work.</summary>
-    internal static Task<StockResult> ReserveAtTill(IGrainFactory grains, string storeId, string sku, int quantity, string reservationId, int? ttlSeconds) =>
+    internal static Task<StockResult> ReserveAtTill(IGrainFactory grains, string storeId, string sku, int quantity, string reservationId, int? ttlSeconds,
+        MovementContext? context = null) =>
         grains.Inventory(storeId, sku).Reserve(reservationId, quantity,
-            ttlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultHold, PosOwnerPrefix + storeId);
+            ttlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultHold, PosOwnerPrefix + storeId, context);
 
     public static void AddInventoryMutations(this ObjectGraphType mutation)
     {
@@ -41,7 +42,7 @@ public static class InventoryMutations
                     return ReservationPayload.Refused(InventoryAddress.NotFound(storeId, sku));
                 }
                 var result = await ReserveAtTill(c.Grains(), storeId, sku, c.GetArgument<int>("quantity"),
-                    c.GetArgument<string>("reservationId"), c.GetArgument<int?>("ttlSeconds"));
+                    c.GetArgument<string>("reservationId"), c.GetArgument<int?>("ttlSeconds"), StockLedgerQueries.MovedBy(c));
                 return ReservationPayload.From(result);
             });
 
@@ -50,7 +51,7 @@ public static class InventoryMutations
             .Argument<NonNullGraphType<IdGraphType>>("storeId")
             .Argument<NonNullGraphType<IdGraphType>>("sku")
             .Argument<NonNullGraphType<IdGraphType>>("reservationId")
-            .ResolveAsync(async c => await OnHold(c, (inventory, id) => inventory.Release(id)));
+            .ResolveAsync(async c => await OnHold(c, (inventory, id) => inventory.Release(id, StockLedgerQueries.MovedBy(c))));
 
         mutation.Field<NonNullGraphType<StockPayloadType>>("commitReservation")
             .Description("Turns a till's reservation into a sale: on-hand goes down by its quantity. Staff of that store or ops; a cart's hold is sold only by its order (CONFLICT).")
@@ -61,7 +62,7 @@ public static class InventoryMutations
             {
                 // Through the API only a till's hold can be sold, by that till: a cart's hold is sold by its order.
                 var till = PosOwnerPrefix + c.GetArgument<string>("storeId");
-                return inventory.Commit(id, owner: till, by: till);
+                return inventory.Commit(id, owner: till, by: till, context: StockLedgerQueries.MovedBy(c));
             }));
 
         mutation.Field<NonNullGraphType<StockPayloadType>>("recordSale")
@@ -70,8 +71,9 @@ public static class InventoryMutations
             .Argument<NonNullGraphType<IdGraphType>>("sku")
             .Argument<NonNullGraphType<IntGraphType>>("quantity")
             .Argument<NonNullGraphType<IdGraphType>>("saleId")
+            .Argument<IdGraphType>("customerId")
             .ResolveAsync(async c => await Move(c, c.Caller().EnsureStaffOf,
-                (inventory, quantity) => inventory.RecordSale(c.GetArgument<string>("saleId"), quantity)));
+                (inventory, quantity) => inventory.RecordSale(c.GetArgument<string>("saleId"), quantity, StockLedgerQueries.MovedBy(c))));
 
         mutation.Field<NonNullGraphType<StockPayloadType>>("recordReturn")
             .Description("A return taken back into stock at any store. Staff of that store or ops.")
@@ -79,8 +81,10 @@ public static class InventoryMutations
             .Argument<NonNullGraphType<IdGraphType>>("sku")
             .Argument<NonNullGraphType<IntGraphType>>("quantity")
             .Argument<NonNullGraphType<IdGraphType>>("returnId")
+            .Argument<StringGraphType>("reason")
+            .Argument<IdGraphType>("customerId")
             .ResolveAsync(async c => await Move(c, c.Caller().EnsureStaffOf,
-                (inventory, quantity) => inventory.RecordReturn(c.GetArgument<string>("returnId"), quantity)));
+                (inventory, quantity) => inventory.RecordReturn(c.GetArgument<string>("returnId"), quantity, StockLedgerQueries.MovedBy(c))));
 
         mutation.Field<NonNullGraphType<StockPayloadType>>("receiveStock")
             .Description("Ops: units received at a location.")
@@ -88,8 +92,9 @@ public static class InventoryMutations
             .Argument<NonNullGraphType<IdGraphType>>("sku")
             .Argument<NonNullGraphType<IntGraphType>>("quantity")
             .Argument<NonNullGraphType<IdGraphType>>("movementId")
+            .Argument<StringGraphType>("reason")
             .ResolveAsync(async c => await Move(c, _ => c.Caller().EnsureOps(),
-                (inventory, quantity) => inventory.Receive(c.GetArgument<string>("movementId"), quantity)));
+                (inventory, quantity) => inventory.Receive(c.GetArgument<string>("movementId"), quantity, StockLedgerQueries.MovedBy(c))));
 
         mutation.Field<NonNullGraphType<StockPayloadType>>("setStockCount")
             .Description("Ops: sets on-hand after a count; movementId makes it idempotent.")
@@ -97,12 +102,13 @@ public static class InventoryMutations
             .Argument<NonNullGraphType<IdGraphType>>("sku")
             .Argument<NonNullGraphType<IntGraphType>>("onHand")
             .Argument<NonNullGraphType<IdGraphType>>("movementId")
+            .Argument<StringGraphType>("reason")
             .ResolveAsync(async c =>
             {
                 var (storeId, sku) = Location(c);
                 c.Caller().EnsureOps();
                 return InventoryAddress.IsValid(storeId, sku)
-                    ? StockPayload.From(await c.Grains().Inventory(storeId, sku).SetCount(c.GetArgument<string>("movementId"), c.GetArgument<int>("onHand")))
+                    ? StockPayload.From(await c.Grains().Inventory(storeId, sku).SetCount(c.GetArgument<string>("movementId"), c.GetArgument<int>("onHand"), StockLedgerQueries.MovedBy(c)))
                     : StockPayload.Refused(InventoryAddress.NotFound(storeId, sku));
             });
     }

@@ -22,6 +22,9 @@ public sealed class StockLevelType : ObjectGraphType<StockLevel>
             .Resolve(c => c.Source.Available);
         Field<NonNullGraphType<IntGraphType>>("version").Resolve(c => checked((int)c.Source.Version));
         Field<NonNullGraphType<UtcDateTimeGraphType>>("updatedAt").Resolve(c => c.Source.UpdatedAt);
+        Field<NonNullGraphType<IntGraphType>>("incoming")
+            .Description("Units dispatched to this location by transfers, not yet received.")
+            .Resolve(c => c.Service<IncomingLoader>().Load(c.Source));
     }
 }
 

@@ -106,3 +106,26 @@ public sealed class StockFeed(IClusterClient client, IOptions<LiveOptions> optio
         protected override Task Unsubscribe(IStockObserver reference) => grain.Unsubscribe(reference);
     }
 }
+
+/// <summary>Transfers by id.</summary>
+public sealed class TransferFeed(IClusterClient client, IOptions<LiveOptions> options, ILogger<TransferFeed> logger)
+    : LiveFeed<Omni.Transfers.TransferView>(options, logger)
+{
+    protected override long VersionOf(Omni.Transfers.TransferView state) => state.Version;
+
+    protected override Task<Omni.Transfers.TransferView?> Current(string key) => Grain(key).Get();
+
+    protected override IFeedRegistration Register(string key, Action<Omni.Transfers.TransferView> publish) => new Registration(client, Grain(key), publish);
+
+    private Omni.Transfers.ITransferGrain Grain(string key) => client.GetGrain<Omni.Transfers.ITransferGrain>(key);
+
+    private sealed class Registration(IClusterClient client, Omni.Transfers.ITransferGrain grain, Action<Omni.Transfers.TransferView> publish)
+        : GrainObserverRegistration<Omni.Transfers.ITransferObserver, Omni.Transfers.TransferView>(client, publish), Omni.Transfers.ITransferObserver
+    {
+        public Task TransferChanged(Omni.Transfers.TransferView transfer) => Publish(transfer);
+
+        protected override Task Subscribe(Omni.Transfers.ITransferObserver reference) => grain.Subscribe(reference);
+
+        protected override Task Unsubscribe(Omni.Transfers.ITransferObserver reference) => grain.Unsubscribe(reference);
+    }
+}

@@ -9,6 +9,7 @@ using Omni.Api.Live;
 using Omni.Api.Orders;
 using Omni.Api.Sessions;
 using Omni.Api.Stores;
+using Omni.Api.Transfers;
 
 namespace Omni.Api.Schema;
 
@@ -41,6 +42,8 @@ public sealed class OmniQuery : ObjectGraphType
         this.AddSessionQueries();
         this.AddCustomerQueries();
         this.AddOrderQueries();
+        this.AddStockLedgerQueries();
+        this.AddTransferQueries();
         ClusterRetry.Apply(this, onlyWithClientId: false);
     }
 }
@@ -56,6 +59,8 @@ public sealed class OmniMutation : ObjectGraphType
         this.AddInventoryMutations();
         this.AddStoreMutations();
         this.AddCatalogMutations();
+        this.AddStockLedgerMutations();
+        this.AddTransferMutations();
         ClusterRetry.Apply(this, onlyWithClientId: true);
     }
 }
@@ -68,6 +73,8 @@ public sealed class OmniSubscription : ObjectGraphType
         this.AddCartSubscriptions();
         this.AddInventorySubscriptions();
         this.AddOrderSubscriptions();
+        this.AddStockLedgerSubscriptions();
+        this.AddTransferSubscriptions();
     }
 }
 
@@ -91,6 +98,7 @@ public static class OmniSchemaExtensions
             .AddGraphTypes(typeof(OmniSchema).Assembly)
             .AddValidationRule<IdGrammarRule>(useForCachedDocuments: true));
         services.AddScoped<ProductLoader>();
+        services.AddScoped<IncomingLoader>();
 
         services.AddOptions<LiveOptions>()
             .BindConfiguration(LiveOptions.SectionName)
@@ -99,11 +107,15 @@ public static class OmniSchemaExtensions
         services.AddSingleton<CartFeed>();
         services.AddSingleton<OrderFeed>();
         services.AddSingleton<StockFeed>();
+        services.AddSingleton<StockMovementFeed>();
+        services.AddSingleton<TransferFeed>();
         services.AddSingleton<CatalogMembership>();
         services.AddSingleton<PickupQueueFeed>();
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<CartFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<OrderFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<StockFeed>());
+        services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<StockMovementFeed>());
+        services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<TransferFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<PickupQueueFeed>());
         services.AddHostedService<LiveRenewal>();
         return services;

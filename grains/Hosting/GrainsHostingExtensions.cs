@@ -7,6 +7,7 @@ using Omni.Inventory;
 using Omni.Journal;
 using Omni.Stores;
 using Omni.Orders;
+using Omni.Transfers;
 using Orleans.Configuration;
 
 namespace Omni.Hosting;
@@ -37,10 +38,19 @@ public static class GrainsHostingExtensions
                 reminders.MinimumReminderPeriod = inventory.Value.ExpiryReminderPeriod;
             }
         });
+        silo.Services.AddOptions<TransferOptions>().Bind(omni.GetSection("Transfers"));
+        silo.Services.AddOptions<ReminderOptions>().Configure<IOptions<TransferOptions>>((reminders, transfers) =>
+        {
+            if (transfers.Value.SagaRetryPeriod < reminders.MinimumReminderPeriod)
+            {
+                reminders.MinimumReminderPeriod = transfers.Value.SagaRetryPeriod;
+            }
+        });
         silo.Services.AddOptions<CartOptions>().Bind(omni.GetSection("Carts"));
         silo.Services.AddOptions<OrderOptions>().Bind(omni.GetSection("Orders"));
         silo.Services.AddOptions<JournalOptions>().Bind(omni.GetSection("Journal"));
         silo.Services.TryAddSingleton<InventoryStore>();
+        silo.Services.TryAddSingleton<TransferStore>();
         silo.Services.TryAddSingleton<JournalCommitter>();
         silo.Services.TryAddSingleton<LegacyGrainState>();
         silo.Services.TryAddSingleton<StoreDirectoryCache>();

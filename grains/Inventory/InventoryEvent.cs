@@ -18,6 +18,7 @@ namespace Omni.Inventory;
 [JsonDerivedType(typeof(Sold), "sold")]
 [JsonDerivedType(typeof(Returned), "returned")]
 [JsonDerivedType(typeof(HoldExpired), "expired")]
+[JsonDerivedType(typeof(TransferredIn), "transfer-in")]
 public abstract record InventoryEvent(DateTimeOffset At);
 
 public sealed record Received(DateTimeOffset At, string MovementId, int Quantity) : InventoryEvent(At);
@@ -31,3 +32,4 @@ public sealed record Committed(DateTimeOffset At, string ReservationId, string? 
 public sealed record Sold(DateTimeOffset At, string SaleId, int Quantity) : InventoryEvent(At);
 public sealed record Returned(DateTimeOffset At, string ReturnId, int Quantity) : InventoryEvent(At);
 public sealed record HoldExpired(DateTimeOffset At, string ReservationId) : InventoryEvent(At);
+public sealed record TransferredIn(DateTimeOffset At, string TransferId, int Quantity) : InventoryEvent(At);

@@ -35,6 +35,7 @@ public sealed partial class InventoryGrain(
     private const string ExpiryReminder = "expire-holds";
 
     private readonly ObserverManager<IStockObserver> _observers = new(TimeSpan.FromMinutes(1), logger);
+    private readonly ObserverManager<IStockMovementObserver> _movementObservers = new(TimeSpan.FromMinutes(1), logger);
     private StockLedger _ledger = null!;
     private long _durableVersion;
     private long _inFlightTo;
@@ -82,32 +83,59 @@ public sealed partial class InventoryGrain(
 
     public Task<Reservation?> GetReservation(string reservationId) => Task.FromResult(_ledger.FindReservation(reservationId));
 
-    public Task<StockResult> Receive(string movementId, int quantity) =>
-        MovementChange(MovementKind.Movement, movementId, (l, now, r) => l.Receive(movementId, quantity, now, r));
+    public Task<StockResult> Receive(string movementId, int quantity, MovementContext? context = null) =>
+        MovementChange(MovementKind.Movement, movementId, (l, now, r) => l.Receive(movementId, quantity, now, r, context));
 
-    public Task<StockResult> SetCount(string movementId, int onHand) =>
-        MovementChange(MovementKind.Movement, movementId, (l, now, r) => l.SetCount(movementId, onHand, now, r));
+    public Task<StockResult> SetCount(string movementId, int onHand, MovementContext? context = null) =>
+        MovementChange(MovementKind.Movement, movementId, (l, now, r) => l.SetCount(movementId, onHand, now, r, context));
 
-    public Task<StockResult> SetSafetyStock(string movementId, int safetyStock) =>
-        MovementChange(MovementKind.Movement, movementId, (l, now, r) => l.SetSafetyStock(movementId, safetyStock, now, r));
+    public Task<StockResult> SetSafetyStock(string movementId, int safetyStock, MovementContext? context = null) =>
+        MovementChange(MovementKind.Movement, movementId, (l, now, r) => l.SetSafetyStock(movementId, safetyStock, now, r, context));
 
-    public Task<StockResult> Reserve(string reservationId, int quantity, TimeSpan holdFor, string? owner) =>
-        Change((l, now) => l.Reserve(reservationId, quantity, holdFor, owner, now));
+    public Task<StockResult> Reserve(string reservationId, int quantity, TimeSpan holdFor, string? owner, MovementContext? context = null) =>
+        Change((l, now) => l.Reserve(reservationId, quantity, holdFor, owner, now, context));
 
     public Task<StockResult> AdjustReservation(string operationId, string reservationId, int quantity, TimeSpan holdFor) =>
         Change((l, now) => l.AdjustReservation(operationId, reservationId, quantity, holdFor, now));
 
-    public Task<StockResult> Release(string reservationId) =>
-        Change((l, now) => l.Release(reservationId, now));
+    public Task<StockResult> Release(string reservationId, MovementContext? context = null) =>
+        Change((l, now) => l.Release(reservationId, now, context));
 
-    public Task<StockResult> Commit(string reservationId, string? owner = null, string? by = null) =>
-        Change((l, now) => l.Commit(reservationId, now, owner, by));
+    public Task<StockResult> Commit(string reservationId, string? owner = null, string? by = null, MovementContext? context = null) =>
+        Change((l, now) => l.Commit(reservationId, now, owner, by, context));
 
-    public Task<StockResult> RecordSale(string saleId, int quantity) =>
-        MovementChange(MovementKind.Sale, saleId, (l, now, r) => l.RecordSale(saleId, quantity, now, r));
+    public Task<StockResult> RecordSale(string saleId, int quantity, MovementContext? context = null) =>
+        MovementChange(MovementKind.Sale, saleId, (l, now, r) => l.RecordSale(saleId, quantity, now, r, context));
 
-    public Task<StockResult> RecordReturn(string returnId, int quantity) =>
-        MovementChange(MovementKind.Return, returnId, (l, now, r) => l.RecordReturn(returnId, quantity, now, r));
+    public Task<StockResult> RecordReturn(string returnId, int quantity, MovementContext? context = null) =>
+        MovementChange(MovementKind.Return, returnId, (l, now, r) => l.RecordReturn(returnId, quantity, now, r, context));
+
+    public Task<StockResult> HoldForTransfer(string transferId, int quantity, MovementContext context) =>
+        Change((l, now) => l.HoldForTransfer(transferId, quantity, now, context));
+
+    public Task<StockResult> TransferOut(string transferId, MovementContext context)
+    {
+        var owner = StockLedger.TransferOwner(transferId);
+        return Change((l, now) => l.Commit(transferId, now, owner, owner, context));
+    }
+
+    public Task<StockResult> ReleaseTransferHold(string transferId, MovementContext context) =>
+        Change((l, now) => l.Release(transferId, now, context));
+
+    public Task<StockResult> TransferIn(string transferId, int quantity, MovementContext context) =>
+        MovementChange(MovementKind.TransferIn, transferId, (l, now, r) => l.TransferIn(transferId, quantity, now, r, context));
+
+    public Task SubscribeMovements(IStockMovementObserver observer)
+    {
+        _movementObservers.Subscribe(observer, observer);
+        return Task.CompletedTask;
+    }
+
+    public Task UnsubscribeMovements(IStockMovementObserver observer)
+    {
+        _movementObservers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
 
     public async Task<StockLevel> ExpireDue()
     {
@@ -136,7 +164,7 @@ public sealed partial class InventoryGrain(
             return;
         }
         await ExpireDue();
-        if (_ledger.Holds.Count == 0 && _reminderRegistered)
+        if (_ledger.NextExpiry is null && _reminderRegistered)
         {
             var reminder = await this.GetReminder(ExpiryReminder);
             if (reminder is not null)
@@ -227,6 +255,7 @@ public sealed partial class InventoryGrain(
             while (_ledger.TakePending() is { Count: > 0 } events)
             {
                 var movements = _ledger.TakePendingMovements();
+                var ledger = _ledger.TakePendingLedger();
                 _inFlight = _next;
                 _next = NewSignal();
                 _inFlightTo = _ledger.Version;
@@ -237,7 +266,8 @@ public sealed partial class InventoryGrain(
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
-                    await committer.AppendInventory(level, events.Count, InventoryStore.Serialize(events), InventoryStore.Serialize(movements));
+                    await committer.AppendInventory(level, events.Count, InventoryStore.Serialize(events), InventoryStore.Serialize(movements),
+                        InventoryStore.Serialize(ledger));
                     InventoryMetrics.WriteDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
                     InventoryMetrics.BatchEvents.Record(events.Count);
                 }
@@ -266,7 +296,7 @@ public sealed partial class InventoryGrain(
                 }
                 _inFlight.TrySetResult();
                 _inFlight = null;
-                await AfterDurable(level);
+                await AfterDurable(level, ledger);
             }
         }
         finally
@@ -299,12 +329,16 @@ public sealed partial class InventoryGrain(
         }
     }
 
-    private async Task AfterDurable(StockLevel level)
+    private async Task AfterDurable(StockLevel level, IReadOnlyList<StockMovement> ledger)
     {
         if (_lastPublished is null || level.Version > _lastPublished.Version)
         {
             _lastPublished = level;
             await _observers.Notify(o => o.StockChanged(level));
+            if (_movementObservers.Count > 0 && ledger.Count > 0)
+            {
+                await _movementObservers.Notify(o => o.StockMoved(ledger));
+            }
             _ = GrainFactory.GetGrain<ISkuGrain>(level.Sku).Report(level);
         }
         ScheduleExpiry();
@@ -312,7 +346,7 @@ public sealed partial class InventoryGrain(
 
     private async Task EnsureExpiryReminder()
     {
-        if (_ledger.Holds.Count > 0 && !_reminderRegistered)
+        if (_ledger.NextExpiry is not null && !_reminderRegistered)
         {
             try
             {

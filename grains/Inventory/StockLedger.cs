@@ -29,6 +29,7 @@ public sealed class StockLedger
     private (string Kind, string Id, string Fingerprint)? _lastApplied;
     private readonly List<InventoryEvent> _pending = [];
     private readonly List<MovementRecord> _pendingMovements = [];
+    private readonly List<StockMovement> _pendingLedger = [];
     private readonly LedgerRetention _retention;
 
     public StockLedger(string storeId, string sku, LedgerRetention? retention = null)
@@ -52,7 +53,8 @@ public sealed class StockLedger
     /// <summary>The outcomes remembered for retries, by key (read-only: tests compare them after a replay).</summary>
     public IEnumerable<(string Key, string Fingerprint, DateTimeOffset At, StockResult Result)> Remembered =>
         _applied.Select(a => (a.Key, a.Value.Fingerprint, a.Value.At, a.Value.Result));
-    public DateTimeOffset? NextExpiry => _byExpiry.Count == 0 ? null : _byExpiry.Min.ExpiresAt;
+    /// <summary>When the next hold lapses; null when none will (a transfer's holds never lapse).</summary>
+    public DateTimeOffset? NextExpiry => _byExpiry.Count == 0 || _byExpiry.Min.ExpiresAt == DateTimeOffset.MaxValue ? null : _byExpiry.Min.ExpiresAt;
     public StockLevel Level => new(Sku, StoreId, OnHand, Reserved, SafetyStock, Version, UpdatedAt);
 
     /// <summary>Events emitted since the last call, in order; the caller makes them durable.</summary>
@@ -76,6 +78,17 @@ public sealed class StockLedger
     }
 
     /// <summary>
+    /// The movements (DESIGN rule 8) of the events emitted since the last call, one per version, in
+    /// order: the caller writes them in the same transaction as the events, and publishes them.
+    /// </summary>
+    public IReadOnlyList<StockMovement> TakePendingLedger()
+    {
+        var taken = _pendingLedger.ToArray();
+        _pendingLedger.Clear();
+        return taken;
+    }
+
+    /// <summary>
     /// True when the outcome of <paramref name="kind"/> <paramref name="id"/> is in memory (or the
     /// id is invalid and will be refused anyway): only otherwise is the durable record worth reading.
     /// </summary>
@@ -86,31 +99,59 @@ public sealed class StockLedger
 
     // ------------------------------------------------------------------ commands
 
-    public StockResult Receive(string movementId, int quantity, DateTimeOffset now, MovementRecord? remembered = null) =>
+    public StockResult Receive(string movementId, int quantity, DateTimeOffset now, MovementRecord? remembered = null, MovementContext? context = null) =>
         Movement("movementId", movementId, $"receive:{quantity}", now, remembered, () =>
-            CheckQuantity(quantity) ?? CheckOnHandLimit((long)OnHand + quantity) ?? Emit(new Received(now, movementId, quantity)));
+            CheckContext(context) ?? CheckQuantity(quantity) ?? CheckOnHandLimit((long)OnHand + quantity) ?? Emit(new Received(now, movementId, quantity), context));
 
-    public StockResult SetCount(string movementId, int onHand, DateTimeOffset now, MovementRecord? remembered = null) =>
+    public StockResult SetCount(string movementId, int onHand, DateTimeOffset now, MovementRecord? remembered = null, MovementContext? context = null) =>
         Movement("movementId", movementId, $"count:{onHand}", now, remembered, () =>
-            onHand < 0 || onHand > Limits.MaxOnHand
+            CheckContext(context) ?? (onHand < 0 || onHand > Limits.MaxOnHand
                 ? Refuse(UserError.InvalidArgument("onHand", $"onHand must be between 0 and {Limits.MaxOnHand}, not {onHand}"))
-                : Emit(new Counted(now, movementId, onHand)));
+                : Emit(new Counted(now, movementId, onHand), context)));
 
-    public StockResult SetSafetyStock(string movementId, int safetyStock, DateTimeOffset now, MovementRecord? remembered = null) =>
+    public StockResult SetSafetyStock(string movementId, int safetyStock, DateTimeOffset now, MovementRecord? remembered = null, MovementContext? context = null) =>
         Movement("movementId", movementId, $"safety:{safetyStock}", now, remembered, () =>
-            safetyStock < 0 || safetyStock > Limits.MaxOnHand
+            CheckContext(context) ?? (safetyStock < 0 || safetyStock > Limits.MaxOnHand
                 ? Refuse(UserError.InvalidArgument("safetyStock", $"safetyStock must be between 0 and {Limits.MaxOnHand}, not {safetyStock}"))
-                : Emit(new SafetyStockSet(now, movementId, safetyStock)));
+                : Emit(new SafetyStockSet(now, movementId, safetyStock), context)));
 
-    public StockResult RecordSale(string saleId, int quantity, DateTimeOffset now, MovementRecord? remembered = null) =>
+    public StockResult RecordSale(string saleId, int quantity, DateTimeOffset now, MovementRecord? remembered = null, MovementContext? context = null) =>
         Operation(MovementKind.Sale, "saleId", saleId, $"sale:{quantity}", now, remembered, () =>
-            CheckQuantity(quantity) ?? CheckAvailable(quantity) ?? Emit(new Sold(now, saleId, quantity)));
+            CheckContext(context) ?? CheckQuantity(quantity) ?? CheckAvailable(quantity) ?? Emit(new Sold(now, saleId, quantity), context));
 
-    public StockResult RecordReturn(string returnId, int quantity, DateTimeOffset now, MovementRecord? remembered = null) =>
+    public StockResult RecordReturn(string returnId, int quantity, DateTimeOffset now, MovementRecord? remembered = null, MovementContext? context = null) =>
         Operation(MovementKind.Return, "returnId", returnId, $"return:{quantity}", now, remembered, () =>
-            CheckQuantity(quantity) ?? CheckOnHandLimit((long)OnHand + quantity) ?? Emit(new Returned(now, returnId, quantity)));
+            CheckContext(context) ?? CheckQuantity(quantity) ?? CheckOnHandLimit((long)OnHand + quantity) ?? Emit(new Returned(now, returnId, quantity), context));
 
-    public StockResult Reserve(string reservationId, int quantity, TimeSpan holdFor, string? owner, DateTimeOffset now) =>
+    /// <summary>
+    /// Holds units for a transfer: the hold's id is the transfer id, its owner <c>transfer:{id}</c>,
+    /// and it never lapses (the transfer dispatches or cancels it).
+    /// </summary>
+    public StockResult HoldForTransfer(string transferId, int quantity, DateTimeOffset now, MovementContext? context = null)
+    {
+        var owner = TransferOwner(transferId);
+        return Operation("res", "transferId", transferId, $"reserve:{quantity}:{owner}", now, null, () =>
+        {
+            if (_holds.TryGetValue(transferId, out var active))
+            {
+                return active.Quantity == quantity && active.Owner == owner
+                    ? new StockResult(Level, active.ToReservation(this))
+                    : Refuse(new UserError(ErrorCode.CONFLICT, $"a hold {transferId} already exists with other terms", "transferId"));
+            }
+            return CheckContext(context) ?? CheckQuantity(quantity) ?? CheckAvailable(quantity)
+                ?? Emit(new Reserved(now, transferId, quantity, DateTimeOffset.MaxValue, owner), context);
+        });
+    }
+
+    /// <summary>What arrived of a transfer, added to on-hand; idempotent per transfer.</summary>
+    public StockResult TransferIn(string transferId, int quantity, DateTimeOffset now, MovementRecord? remembered = null, MovementContext? context = null) =>
+        Operation(MovementKind.TransferIn, "transferId", transferId, $"transfer-in:{quantity}", now, remembered, () =>
+            CheckContext(context) ?? CheckQuantity(quantity) ?? CheckOnHandLimit((long)OnHand + quantity) ?? Emit(new TransferredIn(now, transferId, quantity), context));
+
+    /// <summary>The owner (and seller) of a transfer's hold at its origin.</summary>
+    public static string TransferOwner(string transferId) => TransferPrefix + transferId;
+
+    public StockResult Reserve(string reservationId, int quantity, TimeSpan holdFor, string? owner, DateTimeOffset now, MovementContext? context = null) =>
         Operation("res", "reservationId", reservationId, $"reserve:{quantity}:{owner}", now, null, () =>
         {
             if (_holds.TryGetValue(reservationId, out var active))
@@ -120,8 +161,8 @@ public sealed class StockLedger
                     ? new StockResult(Level, active.ToReservation(this))
                     : Refuse(new UserError(ErrorCode.CONFLICT, $"reservation {reservationId} already exists with other terms", "reservationId"));
             }
-            return CheckQuantity(quantity) ?? CheckHold(holdFor) ?? CheckOwner(owner) ?? CheckAvailable(quantity)
-                ?? Emit(new Reserved(now, reservationId, quantity, now + holdFor, owner));
+            return CheckContext(context) ?? CheckQuantity(quantity) ?? CheckHold(holdFor) ?? CheckOwner(owner) ?? CheckAvailable(quantity)
+                ?? Emit(new Reserved(now, reservationId, quantity, now + holdFor, owner), context);
         });
 
     public StockResult AdjustReservation(string operationId, string reservationId, int quantity, TimeSpan holdFor, DateTimeOffset now) =>
@@ -137,15 +178,15 @@ public sealed class StockLedger
             }
             return CheckQuantity(quantity) ?? CheckHold(holdFor)
                 ?? (quantity > hold.Quantity ? CheckAvailable(quantity - hold.Quantity) : null)
-                ?? Emit(new Adjusted(now, operationId, reservationId, quantity, now + holdFor));
+                ?? Emit(new Adjusted(now, operationId, reservationId, quantity, now + holdFor), null);
         });
 
-    public StockResult Release(string reservationId, DateTimeOffset now) =>
+    public StockResult Release(string reservationId, DateTimeOffset now, MovementContext? context = null) =>
         Operation("rel", "reservationId", reservationId, "release", now, null, () =>
         {
             if (_holds.ContainsKey(reservationId))
             {
-                return Emit(new Released(now, reservationId));
+                return CheckContext(context) ?? Emit(new Released(now, reservationId), context);
             }
             // A hold that lapsed is already back in available: releasing it is a success with nothing to do.
             return _applied.ContainsKey(Key("exp", reservationId))
@@ -159,7 +200,7 @@ public sealed class StockLedger
     /// a till). A retry by the same sale returns the first outcome; the same hold committed for
     /// another sale is refused, never replayed, so two orders can never rest on one hold.
     /// </summary>
-    public StockResult Commit(string reservationId, DateTimeOffset now, string? owner = null, string? by = null) =>
+    public StockResult Commit(string reservationId, DateTimeOffset now, string? owner = null, string? by = null, MovementContext? context = null) =>
         Operation("com", "reservationId", reservationId, CommitFingerprint(by), now, null, () =>
         {
             if (!_holds.TryGetValue(reservationId, out var hold))
@@ -176,7 +217,7 @@ public sealed class StockLedger
                 return Refuse(new UserError(ErrorCode.INSUFFICIENT_STOCK,
                     $"only {OnHand} on hand, the reservation holds {hold.Quantity}", "reservationId"));
             }
-            return Emit(new Committed(now, reservationId, by));
+            return CheckContext(context) ?? Emit(new Committed(now, reservationId, by), context);
         });
 
     /// <summary>Lets every hold whose time is up go back to available.</summary>
@@ -186,7 +227,7 @@ public sealed class StockLedger
         var expired = 0;
         while (_byExpiry.Count > 0 && _byExpiry.Min is var (expiresAt, id) && expiresAt <= now)
         {
-            Emit(new HoldExpired(now, id)); // removes it from _byExpiry
+            Emit(new HoldExpired(now, id), MovementContext.System); // removes it from _byExpiry
             expired++;
         }
         return expired;
@@ -248,6 +289,10 @@ public sealed class StockLedger
             case HoldExpired x:
                 reservation = RemoveHold(x.ReservationId);
                 applied = ("exp", x.ReservationId, "expired");
+                break;
+            case TransferredIn t:
+                OnHand += t.Quantity;
+                applied = (MovementKind.TransferIn, t.TransferId, $"transfer-in:{t.Quantity}");
                 break;
             default:
                 throw new InvalidOperationException($"unknown inventory event {e.GetType().Name}");
@@ -332,18 +377,66 @@ public sealed class StockLedger
             ? $"reservation {id} was already committed for another sale"
             : $"{field} '{id}' was already used for a different operation", field));
 
-    private StockResult Emit(InventoryEvent e)
+    private StockResult Emit(InventoryEvent e, MovementContext? context)
     {
         _pending.Add(e);
         _lastApplied = null;
+        var (onHand, reserved) = (OnHand, Reserved);
+        var holdOwner = e switch
+        {
+            Adjusted a => _holds[a.ReservationId].Owner,
+            Released r => _holds[r.ReservationId].Owner,
+            Committed c => _holds[c.ReservationId].Owner,
+            _ => null,
+        };
         var result = Apply(e);
-        if (e is Received or Counted or SafetyStockSet or Sold or Returned && _lastApplied is { } op)
+        if (e is Received or Counted or SafetyStockSet or Sold or Returned or TransferredIn && _lastApplied is { } op)
         {
             var level = result.Stock;
             _pendingMovements.Add(new MovementRecord(op.Kind, op.Id, op.Fingerprint, e.At, level.OnHand, level.Reserved, level.SafetyStock, level.Version));
         }
+        _pendingLedger.Add(Describe(e, result.Stock, OnHand - onHand, Reserved - reserved, holdOwner, context));
         return result;
     }
+
+    /// <summary>The movement an event made: what, how much, the level after it, which operation, who.</summary>
+    private StockMovement Describe(InventoryEvent e, StockLevel after, int onHandDelta, int reservedDelta, string? holdOwner, MovementContext? context)
+    {
+        var (kind, reference, owner) = e switch
+        {
+            Received r => (StockMovementKind.RECEIVED, r.MovementId, null),
+            Counted c => (StockMovementKind.COUNTED, c.MovementId, null),
+            SafetyStockSet s => (StockMovementKind.SAFETY_STOCK_SET, s.MovementId, null),
+            Reserved r => (StockMovementKind.RESERVED, r.ReservationId, r.Owner),
+            Adjusted a => (StockMovementKind.HOLD_CHANGED, a.ReservationId, holdOwner),
+            Released r => (StockMovementKind.RELEASED, r.ReservationId, holdOwner),
+            Committed c when c.By?.StartsWith(TransferPrefix, StringComparison.Ordinal) == true => (StockMovementKind.TRANSFER_OUT, c.ReservationId, c.By),
+            Committed c => (StockMovementKind.COMMITTED, c.ReservationId, c.By ?? holdOwner),
+            Sold s => (StockMovementKind.SOLD, s.SaleId, null),
+            Returned r => (StockMovementKind.RETURNED, r.ReturnId, null),
+            HoldExpired x => (StockMovementKind.EXPIRED, x.ReservationId, null),
+            TransferredIn t => (StockMovementKind.TRANSFER_IN, t.TransferId, null),
+            _ => throw new InvalidOperationException($"unknown inventory event {e.GetType().Name}"),
+        };
+        var actor = e is HoldExpired ? MovementContext.System.Actor : context?.Actor ?? ActorOf(owner);
+        return new StockMovement(Sku, StoreId, after.Version, kind, onHandDelta, reservedDelta, after.OnHand, after.Reserved,
+            reference, actor, context?.Channel, context?.Reason, e.At, context?.CustomerId);
+    }
+
+    /// <summary>A hold's owner or a sale's name as the ledger's actor: a till's hold is its store's staff.</summary>
+    private static string ActorOf(string? owner) =>
+        owner switch
+        {
+            null => MovementContext.System.Actor,
+            _ when owner.StartsWith(PosPrefix, StringComparison.Ordinal) => "staff:" + owner[PosPrefix.Length..],
+            _ => owner,
+        };
+
+    private const string PosPrefix = "pos:";
+    private const string TransferPrefix = "transfer:";
+
+    private StockResult? CheckContext(MovementContext? context) =>
+        context?.Check() is { } error ? Refuse(error) : null;
 
     private StockResult Refuse(UserError error) => new(Level, Error: error);
 
@@ -467,6 +560,8 @@ public static class MovementKind
     public const string Movement = "mv";
     public const string Sale = "sale";
     public const string Return = "ret";
+    /// <summary>What arrived of a transfer (<c>transferId</c>).</summary>
+    public const string TransferIn = "tin";
 }
 
 /// <summary>

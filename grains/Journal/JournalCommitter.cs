@@ -80,17 +80,19 @@ public sealed partial class JournalCommitter : IAsyncDisposable
     /// <summary>
     /// Appends an inventory grain's batch of <paramref name="eventCount"/> events (a JSON array)
     /// that took its ledger to <paramref name="head"/>, in the same transactions as every other
-    /// commit of this silo (migration 0007), and returns once it is durable.
+    /// commit of this silo (migration 0007), with its kept movements (<paramref name="ledger"/>,
+    /// migration 0011), and returns once it is durable.
     /// </summary>
     /// <exception cref="JournalConflictException">The level is not where the batch starts: another activation wrote first.</exception>
     /// <exception cref="JournalUnavailableException">The database could not be reached or refused the batch; nothing is acknowledged.</exception>
-    public Task AppendInventory(StockLevel head, int eventCount, string events, string movements = "[]")
+    public Task AppendInventory(StockLevel head, int eventCount, string events, string movements, string ledger)
     {
-        if (events.Contains("\\u0000", StringComparison.Ordinal) || movements.Contains("\\u0000", StringComparison.Ordinal))
+        if (events.Contains("\\u0000", StringComparison.Ordinal) || movements.Contains("\\u0000", StringComparison.Ordinal)
+            || ledger.Contains("\\u0000", StringComparison.Ordinal))
         {
             return Task.FromException(new JournalUnavailableException($"a batch of {head.StoreId}/{head.Sku} holds a NUL character and cannot be stored"));
         }
-        return Enqueue(new InventoryCommit(head, head.Version - eventCount + 1, Guid.NewGuid(), events, movements));
+        return Enqueue(new InventoryCommit(head, head.Version - eventCount + 1, Guid.NewGuid(), events, movements, ledger));
     }
 
     private Task Enqueue(PendingCommit pending) =>
@@ -245,7 +247,7 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         var streams = batch.OfType<StreamCommit>().ToList();
         var stock = batch.OfType<InventoryCommit>().ToList();
         await using var command = _db.CreateCommand(
-            "SELECT omni_journal_append($1, $2, $3, $4, $15, $17), omni_inventory_append_many($5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16)");
+            "SELECT omni_journal_append($1, $2, $3, $4, $15, $17), omni_inventory_append_many($5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $16, $18)");
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. streams.Select(c => c.Stream)] });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. streams.Select(c => c.ExpectedVersion)] });
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. streams.Select(c => c.WriteId)] });
@@ -263,6 +265,7 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<bool?[]> { TypedValue = [.. streams.Select(c => c.InFlight)] });
         command.Parameters.Add(Jsonb([.. stock.Select(c => c.Movements)]));
         command.Parameters.Add(new NpgsqlParameter<bool?[]> { TypedValue = [.. streams.Select(c => c.Anonymous)] });
+        command.Parameters.Add(Jsonb([.. stock.Select(c => c.Ledger)]));
         await using var reader = await command.ExecuteReaderAsync(_stopping.Token);
         await reader.ReadAsync(_stopping.Token);
         var (streamsAccepted, stockAccepted) = (reader.GetFieldValue<bool[]>(0), reader.GetFieldValue<bool[]>(1));
@@ -379,7 +382,7 @@ public sealed partial class JournalCommitter : IAsyncDisposable
         public override string Name => $"{Stream} at version {ExpectedVersion + 1}";
     }
 
-    private sealed record InventoryCommit(StockLevel Head, long FromVersion, Guid WriteId, string Events, string Movements) : PendingCommit(WriteId, Events)
+    private sealed record InventoryCommit(StockLevel Head, long FromVersion, Guid WriteId, string Events, string Movements, string Ledger) : PendingCommit(WriteId, Events)
     {
         public override string Name => $"inventory {Head.StoreId}/{Head.Sku} at versions {FromVersion}-{Head.Version}";
     }

@@ -178,6 +178,9 @@ public sealed partial class OrderGrain(
         }
     }
 
+    /// <summary>The order's stock movements: by the order, through its channel, for its customer.</summary>
+    private MovementContext Moved() => new(_ledger.Sale, _ledger.Channel, CustomerId: _ledger.CustomerId);
+
     /// <summary>Carries the saga as far as it goes; every step is idempotent, so re-running it after a crash is safe.</summary>
     private async Task<OrderResult> Drive()
     {
@@ -187,7 +190,7 @@ public sealed partial class OrderGrain(
             var results = await Task.WhenAll(open.Select(i =>
             {
                 var line = _ledger.Lines[i];
-                return GrainFactory.Inventory(line.StoreId, line.Sku).Commit(line.ReservationId, by: _ledger.Sale);
+                return GrainFactory.Inventory(line.StoreId, line.Sku).Commit(line.ReservationId, by: _ledger.Sale, context: Moved());
             }));
             _ledger.RecordCommitted(open.Where((_, k) => results[k].Succeeded));
             var refused = open.Select((i, k) => (Line: _ledger.Lines[i], Result: results[k])).FirstOrDefault(r => !r.Result.Succeeded);
@@ -213,8 +216,8 @@ public sealed partial class OrderGrain(
                 var line = _ledger.Lines[i];
                 var stock = GrainFactory.Inventory(line.StoreId, line.Sku);
                 var undone = _ledger.Committed.Contains(i)
-                    ? await stock.RecordReturn(_ledger.BackMovement(i), line.Quantity)
-                    : await stock.Release(line.ReservationId);
+                    ? await stock.RecordReturn(_ledger.BackMovement(i), line.Quantity, Moved())
+                    : await stock.Release(line.ReservationId, Moved());
                 if (!undone.Succeeded && undone.Error!.Code is not (ErrorCode.NOT_FOUND or ErrorCode.CONFLICT or ErrorCode.RESERVATION_EXPIRED))
                 {
                     LogUndoRefused(logger, Id, line.Sku, line.StoreId, undone.Error.Message);
@@ -229,7 +232,7 @@ public sealed partial class OrderGrain(
             // Units of a lapsed pickup or of a return go into their store's stock, each under an id
             // of its own, so doing it again after a crash or a retry is a no-op there.
             var owed = _ledger.Owed.ToList();
-            var results = await Task.WhenAll(owed.Select(o => GrainFactory.Inventory(o.StoreId, o.Sku).RecordReturn(o.Movement, o.Quantity)));
+            var results = await Task.WhenAll(owed.Select(o => GrainFactory.Inventory(o.StoreId, o.Sku).RecordReturn(o.Movement, o.Quantity, Moved())));
             foreach (var (o, r) in owed.Zip(results).Where(x => !x.Second.Succeeded))
             {
                 LogRestoreRefused(logger, Id, o.Sku, o.StoreId, r.Error!.Message);

@@ -40,6 +40,10 @@ public sealed class DemoPageTests : IClassFixture<DemoFixture>
         await page.Locator("#till-sell-all").ClickAsync();
         await Expect(page.Locator("#till-message")).ToContainTextAsync("done", new() { Timeout = 15_000 });
         await Expect(product.Locator("[data-badge=store]")).ToHaveTextAsync("s1 0", new() { Timeout = 15_000 });
+        // The till's movement list shows the sale live, on top of the opening receipt, with who sold.
+        await Expect(page.Locator("#till-movements .movement").First).ToContainTextAsync("SOLD", new() { Timeout = 15_000 });
+        await Expect(page.Locator("#till-movements .movement").First).ToContainTextAsync("staff:s1");
+        await Expect(page.Locator("#till-movements .movement").Last).ToContainTextAsync("v1 RECEIVED");
         await product.Locator("button[data-add=PICKUP]").ClickAsync();
 
         await Expect(page.Locator("#web-message")).ToContainTextAsync("INSUFFICIENT_STOCK", new() { Timeout = 15_000 });

@@ -102,7 +102,8 @@ public sealed class InventoryJournalTests(InventoryFixture fixture)
     private static Task Append(JournalCommitter committer, StockLedger ledger)
     {
         var events = ledger.TakePending();
-        return committer.AppendInventory(ledger.Level, events.Count, InventoryStore.Serialize(events));
+        return committer.AppendInventory(ledger.Level, events.Count, InventoryStore.Serialize(events),
+            InventoryStore.Serialize(ledger.TakePendingMovements()), InventoryStore.Serialize(ledger.TakePendingLedger()));
     }
 
     private async Task<(long Version, int OnHand)> Head(string sku)

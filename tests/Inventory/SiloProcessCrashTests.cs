@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Omni.Inventory;
 using Omni.Tests.Api;
 
 namespace Omni.Tests.Inventory;
@@ -118,6 +119,9 @@ public sealed class SiloProcessCrashTests
         Assert.InRange(grantedAfter, acknowledged.Count, Units);
         var final = (await api.Send(StockQuery, new { sku })).Ok()["stock"];
         Assert.Equal((Units - salesAfter.Count, holdsAfter.Count), (final.Int("onHand"), final.Int("reserved")));
+        // The kept movements still replay to the level: one per version, none lost or doubled by the kill.
+        await StockLedgerReplay.AssertReplaysTo(hosts.Database,
+            new StockLevel(sku, "w1", final.Int("onHand"), final.Int("reserved"), 0, final.Int("version"), default), "after a silo was killed mid-burst");
     }
 
     private const string StockQuery = "query($sku: ID!) { stock(sku: $sku, storeId: \"w1\") { onHand reserved available version } }";

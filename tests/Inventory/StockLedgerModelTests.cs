@@ -95,6 +95,7 @@ public sealed class StockLedgerModelTests
         var model = new Model(retention);
         var now = Start;
         var events = new List<InventoryEvent>();
+        var movements = new List<StockMovement>();
         var firstSuccess = new Dictionary<string, StockResult>();
 
         foreach (var op in ops)
@@ -105,7 +106,9 @@ public sealed class StockLedgerModelTests
                 ledger.ExpireDue(now);
                 model.Expire(now);
                 events.AddRange(ledger.TakePending());
+                movements.AddRange(ledger.TakePendingLedger());
                 Check(ledger, model, op);
+                CheckMovements(ledger, movements, op);
                 continue;
             }
 
@@ -113,6 +116,8 @@ public sealed class StockLedgerModelTests
             var expected = model.Decide(op, now);
             var actual = Run(ledger, op, now);
             events.AddRange(ledger.TakePending());
+            movements.AddRange(ledger.TakePendingLedger());
+            CheckMovements(ledger, movements, op);
 
             Assert.True(expected.Code == actual.Error?.Code, $"{op}: model says {expected.Code?.ToString() ?? "ok"}, ledger says {actual.Error?.Code.ToString() ?? "ok"} ({actual.Error?.Message})");
             if (actual.Succeeded && op is Op.Reserve or Op.Sale && !expected.Replay)
@@ -167,6 +172,23 @@ public sealed class StockLedgerModelTests
         Assert.Equal(ledger.Holds.Sum(h => h.Quantity), ledger.Reserved);
         Assert.True(model.NextExpiry == ledger.NextExpiry, $"after {op}: next expiry {ledger.NextExpiry}, model {model.NextExpiry}");
         Assert.True(model.RememberedCount == ledger.AppliedCount, $"after {op}: the ledger remembers {ledger.AppliedCount} ids, the model {model.RememberedCount}");
+    }
+
+    /// <summary>DESIGN rule 8: one movement per version, whose after-values are the level at that version.</summary>
+    private static void CheckMovements(StockLedger ledger, List<StockMovement> movements, Op op)
+    {
+        Assert.True(movements.Count == ledger.Version, $"after {op}: {movements.Count} movements for version {ledger.Version}");
+        var (onHand, reserved) = (0, 0);
+        for (var i = 0; i < movements.Count; i++)
+        {
+            var m = movements[i];
+            (onHand, reserved) = (onHand + m.OnHandDelta, reserved + m.ReservedDelta);
+            Assert.True(m.Version == i + 1 && (m.OnHandAfter, m.ReservedAfter) == (onHand, reserved), $"after {op}: movement {i + 1} is {m}");
+        }
+        if (movements.Count > 0)
+        {
+            Assert.True((onHand, reserved) == (ledger.OnHand, ledger.Reserved), $"after {op}: the movements replay to ({onHand}, {reserved})");
+        }
     }
 
     private static void AssertSame(StockLedger expected, StockLedger actual)

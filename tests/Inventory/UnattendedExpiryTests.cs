@@ -70,6 +70,11 @@ public sealed class UnattendedExpiryTests
         Assert.Equal(["till-hold"], expired);
         var (onHand, reserved, version) = await LevelRow(hosts.Database, sku);
         Assert.Equal((10, 0), (onHand, reserved));
+        // The lapse is a kept movement, EXPIRED by the system, and the movements replay to the level.
+        var movements = await StockLedgerReplay.AssertReplaysTo(hosts.Database,
+            new Omni.Inventory.StockLevel(sku, "w1", onHand, reserved, 0, version, default), "after a lapse on the survivor");
+        Assert.Equal((Omni.Inventory.StockMovementKind.EXPIRED, "system", "till-hold", -4),
+            (movements[^1].Kind, movements[^1].Actor, movements[^1].Reference, movements[^1].ReservedDelta));
 
         // Now look through the API: a fresh node (the first knew only the dead silo's gateway).
         using var fresh = new ApiClient((await hosts.AddApi(DevTokens)).BaseAddress);
