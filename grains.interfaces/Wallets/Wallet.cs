@@ -1,0 +1,77 @@
+using Omni.Carts;
+
+namespace Omni.Wallets;
+
+/// <summary>A customer's stored value and points, as every channel sees them at <see cref="Version"/>.</summary>
+[GenerateSerializer, Immutable, Alias("Omni.Wallets.WalletView")]
+public sealed record WalletView(
+    [property: Id(0)] string CustomerId,
+    [property: Id(1)] decimal Balance,
+    [property: Id(2)] string Currency,
+    [property: Id(3)] int Points,
+    [property: Id(4)] long Version,
+    [property: Id(5)] DateTimeOffset UpdatedAt);
+
+/// <summary>The wallet after a change (or as it was, for a refusal), and why not when refused.</summary>
+[GenerateSerializer, Immutable, Alias("Omni.Wallets.WalletResult")]
+public sealed record WalletResult(
+    [property: Id(0)] WalletView Wallet,
+    [property: Id(1)] UserError? Error)
+{
+    public bool Succeeded => Error is null;
+}
+
+/// <summary>Where a wallet change came from, for the customer's timeline.</summary>
+[GenerateSerializer, Immutable, Alias("Omni.Wallets.WalletSource")]
+public sealed record WalletSource(
+    [property: Id(0)] string? StoreId = null,
+    [property: Id(1)] Guid? OrderId = null,
+    [property: Id(2)] Channel? Channel = null,
+    [property: Id(3)] decimal? Amount = null);
+
+/// <summary>
+/// One customer's wallet (key: customer id). Every change carries a client id: it is durable
+/// before it is acknowledged, and a retry with the same id answers as the first call did.
+/// </summary>
+[Alias("Omni.Wallets.IWalletGrain")]
+public interface IWalletGrain : IGrainWithStringKey
+{
+    [Alias("Get"), ReadOnly]
+    Task<WalletView> Get();
+
+    /// <summary>Stored value added (payment is outside Omni).</summary>
+    [Alias("TopUp")]
+    Task<WalletResult> TopUp(string id, decimal amount, WalletSource? source = null);
+
+    /// <summary>Stored value paying for a purchase; INSUFFICIENT_FUNDS beyond the balance.</summary>
+    [Alias("Charge")]
+    Task<WalletResult> Charge(string id, decimal amount, WalletSource? source = null);
+
+    /// <summary>Points paying for a purchase; INSUFFICIENT_FUNDS beyond the points held.</summary>
+    [Alias("Redeem")]
+    Task<WalletResult> Redeem(string id, int points, WalletSource? source = null);
+
+    /// <summary>Points earned by a purchase (an order placed, a till sale naming the customer).</summary>
+    [Alias("Earn")]
+    Task<WalletResult> Earn(string id, int points, WalletSource? source = null);
+
+    /// <summary>
+    /// Points earned under <paramref name="earnId"/> taken back (a cancellation, a return). What the
+    /// customer already spent is owed and paid from the next points earned, so points never go negative.
+    /// </summary>
+    [Alias("Reverse")]
+    Task<WalletResult> Reverse(string id, int points, WalletSource? source = null);
+
+    [Alias("Subscribe")]
+    Task Subscribe(IWalletObserver observer);
+
+    [Alias("Unsubscribe")]
+    Task Unsubscribe(IWalletObserver observer);
+}
+
+[Alias("Omni.Wallets.IWalletObserver")]
+public interface IWalletObserver : IGrainObserver
+{
+    [Alias("WalletChanged"), OneWay]
+    Task WalletChanged(WalletView wallet);
+}

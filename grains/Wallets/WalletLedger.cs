@@ -1,0 +1,288 @@
+using Omni.Carts;
+
+namespace Omni.Wallets;
+
+/// <summary>What one wallet change did.</summary>
+public enum WalletChange
+{
+    ToppedUp,
+    Charged,
+    PointsRedeemed,
+    PointsEarned,
+    PointsReversed,
+}
+
+/// <summary>
+/// One durable wallet change, with the client id that made it. <see cref="Amount"/> is the money
+/// moved (a top-up, a charge) or, for points earned, the purchase total they were earned on;
+/// <see cref="Points"/> the points asked for (a reversal takes what is there and owes the rest).
+/// </summary>
+public sealed record WalletEvent(
+    string Id,
+    WalletChange Change,
+    decimal Amount,
+    int Points,
+    DateTimeOffset At,
+    string? StoreId = null,
+    Guid? OrderId = null,
+    Channel? Channel = null);
+
+/// <summary>What a remembered id did: its terms, so a reuse for other terms is a CONFLICT, and the wallet right after it.</summary>
+public sealed record RememberedChange(string Id, string Terms, decimal Balance, int Points, long Version, DateTimeOffset At);
+
+public sealed record WalletSnapshot(
+    decimal Balance,
+    int Points,
+    int PointsOwed,
+    string Currency,
+    long Version,
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<RememberedChange> Remembered);
+
+/// <summary>
+/// The rules of one customer's wallet, with no Orleans in it: commands validate and emit a
+/// <see cref="WalletEvent"/>, <see cref="Apply(WalletEvent)"/> is the only place state changes.
+/// Balance and points never go below zero. Every change carries a client id; a retry with the
+/// same id and terms answers as the first call did, the same id for other terms is a CONFLICT.
+/// Refusals change nothing and are not remembered: a refused id may be tried again.
+/// </summary>
+public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.DefaultMaxIds)
+{
+    /// <summary>Ids remembered per wallet; the oldest are forgotten beyond it.</summary>
+    public const int DefaultMaxIds = 10_000;
+    /// <summary>The most one change may move, and the most a wallet may hold.</summary>
+    public const decimal MaxAmount = 100_000m;
+    public const decimal MaxBalance = 1_000_000m;
+    public const int MaxPointsPerChange = 10_000_000;
+    public const int MaxPoints = 1_000_000_000;
+    public const string DefaultCurrency = "EUR";
+
+    private readonly Dictionary<string, RememberedChange> _remembered = new(StringComparer.Ordinal);
+    private readonly Queue<string> _rememberedOrder = new();
+    private readonly List<WalletEvent> _pending = [];
+
+    public string CustomerId { get; } = customerId;
+    public decimal Balance { get; private set; }
+    public int Points { get; private set; }
+    /// <summary>Points reversed after the customer had spent them: paid from the next points earned.</summary>
+    public int PointsOwed { get; private set; }
+    public string Currency { get; private set; } = DefaultCurrency;
+    public long Version { get; private set; }
+    public DateTimeOffset UpdatedAt { get; private set; }
+    public int RememberedCount => _remembered.Count;
+
+    public WalletView View() => new(CustomerId, Balance, Currency, Points, Version, UpdatedAt);
+
+    public WalletResult TopUp(string id, decimal amount, DateTimeOffset now, WalletSource? source = null)
+    {
+        if (Replay(id, Terms(WalletChange.ToppedUp, amount, 0)) is { } replay)
+        {
+            return replay;
+        }
+        if (InvalidAmount(amount) is { } invalid)
+        {
+            return Refuse(invalid);
+        }
+        if (Balance + amount > MaxBalance)
+        {
+            return Refuse(UserError.InvalidArgument("amount", $"a wallet holds at most {MaxBalance:0.00}"));
+        }
+        return Emit(new WalletEvent(id, WalletChange.ToppedUp, amount, 0, now, source?.StoreId, source?.OrderId, source?.Channel));
+    }
+
+    public WalletResult Charge(string id, decimal amount, DateTimeOffset now, WalletSource? source = null)
+    {
+        if (Replay(id, Terms(WalletChange.Charged, amount, 0)) is { } replay)
+        {
+            return replay;
+        }
+        if (InvalidAmount(amount) is { } invalid)
+        {
+            return Refuse(invalid);
+        }
+        if (amount > Balance)
+        {
+            return Refuse(new UserError(ErrorCode.INSUFFICIENT_FUNDS, $"the balance is {Balance:0.00}, less than {amount:0.00}", "amount"));
+        }
+        return Emit(new WalletEvent(id, WalletChange.Charged, amount, 0, now, source?.StoreId, source?.OrderId, source?.Channel));
+    }
+
+    public WalletResult Redeem(string id, int points, DateTimeOffset now, WalletSource? source = null)
+    {
+        if (Replay(id, Terms(WalletChange.PointsRedeemed, 0, points)) is { } replay)
+        {
+            return replay;
+        }
+        if (InvalidPoints(points) is { } invalid)
+        {
+            return Refuse(invalid);
+        }
+        if (points > Points)
+        {
+            return Refuse(new UserError(ErrorCode.INSUFFICIENT_FUNDS, $"{Points} points held, fewer than {points}", "points"));
+        }
+        return Emit(new WalletEvent(id, WalletChange.PointsRedeemed, 0, points, now, source?.StoreId, source?.OrderId, source?.Channel));
+    }
+
+    public WalletResult Earn(string id, int points, DateTimeOffset now, WalletSource? source = null)
+    {
+        if (Replay(id, Terms(WalletChange.PointsEarned, 0, points)) is { } replay)
+        {
+            return replay;
+        }
+        if (InvalidPoints(points) is { } invalid)
+        {
+            return Refuse(invalid);
+        }
+        if ((long)Points + points - Math.Min(points, PointsOwed) > MaxPoints)
+        {
+            return Refuse(UserError.InvalidArgument("points", $"a wallet holds at most {MaxPoints} points"));
+        }
+        return Emit(new WalletEvent(id, WalletChange.PointsEarned, source?.Amount ?? 0, points, now, source?.StoreId, source?.OrderId, source?.Channel));
+    }
+
+    public WalletResult Reverse(string id, int points, DateTimeOffset now, WalletSource? source = null)
+    {
+        if (Replay(id, Terms(WalletChange.PointsReversed, 0, points)) is { } replay)
+        {
+            return replay;
+        }
+        if (InvalidPoints(points) is { } invalid)
+        {
+            return Refuse(invalid);
+        }
+        if ((long)PointsOwed + points > MaxPoints)
+        {
+            return Refuse(UserError.InvalidArgument("points", $"a wallet owes at most {MaxPoints} points"));
+        }
+        return Emit(new WalletEvent(id, WalletChange.PointsReversed, source?.Amount ?? 0, points, now, source?.StoreId, source?.OrderId, source?.Channel));
+    }
+
+    /// <summary>The events emitted since the last call, to be made durable as one commit; null when none.</summary>
+    public IReadOnlyList<WalletEvent>? TakeCommit()
+    {
+        if (_pending.Count == 0)
+        {
+            return null;
+        }
+        var commit = _pending.ToArray();
+        _pending.Clear();
+        return commit;
+    }
+
+    public void Apply(IReadOnlyList<WalletEvent> commit)
+    {
+        foreach (var e in commit)
+        {
+            Apply(e);
+        }
+    }
+
+    /// <summary>The only place the wallet changes; replaying the journal through it rebuilds the state exactly.</summary>
+    public void Apply(WalletEvent e)
+    {
+        switch (e.Change)
+        {
+            case WalletChange.ToppedUp:
+                Balance += e.Amount;
+                break;
+            case WalletChange.Charged:
+                Balance -= e.Amount;
+                break;
+            case WalletChange.PointsRedeemed:
+                Points -= e.Points;
+                break;
+            case WalletChange.PointsEarned:
+                var repaid = Math.Min(e.Points, PointsOwed);
+                PointsOwed -= repaid;
+                Points += e.Points - repaid;
+                break;
+            case WalletChange.PointsReversed:
+                var taken = Math.Min(e.Points, Points);
+                Points -= taken;
+                PointsOwed += e.Points - taken;
+                break;
+            default:
+                throw new InvalidOperationException($"unknown wallet change {e.Change}");
+        }
+        Version++;
+        UpdatedAt = e.At;
+        Remember(new RememberedChange(e.Id, Terms(e.Change, e.Change is WalletChange.ToppedUp or WalletChange.Charged ? e.Amount : 0, e.Points), Balance, Points, Version, e.At));
+    }
+
+    /// <summary>The effect of <paramref name="e"/> on points (negative when spent or reversed), as it was applied at its version.</summary>
+    public static int PointsMoved(WalletEvent e, int pointsBefore) => e.Change switch
+    {
+        WalletChange.PointsEarned => e.Points,
+        WalletChange.PointsRedeemed => -e.Points,
+        WalletChange.PointsReversed => -Math.Min(e.Points, pointsBefore),
+        _ => 0,
+    };
+
+    public WalletSnapshot ToSnapshot() => new(Balance, Points, PointsOwed, Currency, Version, UpdatedAt, [.. _rememberedOrder.Select(id => _remembered[id])]);
+
+    public static WalletLedger FromSnapshot(string customerId, WalletSnapshot snapshot, int maxIds = DefaultMaxIds)
+    {
+        var ledger = new WalletLedger(customerId, maxIds)
+        {
+            Balance = snapshot.Balance,
+            Points = snapshot.Points,
+            PointsOwed = snapshot.PointsOwed,
+            Currency = snapshot.Currency,
+            Version = snapshot.Version,
+            UpdatedAt = snapshot.UpdatedAt,
+        };
+        foreach (var r in snapshot.Remembered)
+        {
+            ledger.Remember(r);
+        }
+        return ledger;
+    }
+
+    private WalletResult Emit(WalletEvent e)
+    {
+        _pending.Add(e);
+        Apply(e);
+        return new WalletResult(View(), null);
+    }
+
+    private WalletResult Refuse(UserError error) => new(View(), error);
+
+    private WalletResult? Replay(string id, string terms)
+    {
+        if (!_remembered.TryGetValue(id, out var first))
+        {
+            return null;
+        }
+        return first.Terms == terms
+            ? new WalletResult(new WalletView(CustomerId, first.Balance, Currency, first.Points, first.Version, first.At), null)
+            : Refuse(new UserError(ErrorCode.CONFLICT, $"the id '{id}' was already used for another wallet change", "id"));
+    }
+
+    private void Remember(RememberedChange change)
+    {
+        if (_remembered.TryAdd(change.Id, change))
+        {
+            _rememberedOrder.Enqueue(change.Id);
+            while (_remembered.Count > maxIds && _rememberedOrder.TryDequeue(out var oldest))
+            {
+                _remembered.Remove(oldest);
+            }
+        }
+    }
+
+    private static string Terms(WalletChange change, decimal amount, int points) =>
+        FormattableString.Invariant($"{change}:{amount:0.############################}:{points}");
+
+    private static UserError? InvalidAmount(decimal amount) =>
+        amount <= 0 || amount > MaxAmount
+            ? UserError.InvalidArgument("amount", $"the amount must be above 0 and at most {MaxAmount:0.00}")
+            : decimal.Round(amount, 2) != amount
+                ? UserError.InvalidArgument("amount", "the amount has at most two decimal places")
+                : null;
+
+    private static UserError? InvalidPoints(int points) =>
+        points is <= 0 or > MaxPointsPerChange
+            ? UserError.InvalidArgument("points", $"points must be above 0 and at most {MaxPointsPerChange}")
+            : null;
+}
