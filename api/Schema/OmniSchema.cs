@@ -9,6 +9,7 @@ using Omni.Api.Live;
 using Omni.Api.Orders;
 using Omni.Api.Sessions;
 using Omni.Api.Stores;
+using Omni.Api.Wallets;
 
 namespace Omni.Api.Schema;
 
@@ -41,6 +42,7 @@ public sealed class OmniQuery : ObjectGraphType
         this.AddSessionQueries();
         this.AddCustomerQueries();
         this.AddOrderQueries();
+        this.AddCustomerProfileQueries();
         ClusterRetry.Apply(this, onlyWithClientId: false);
     }
 }
@@ -56,6 +58,7 @@ public sealed class OmniMutation : ObjectGraphType
         this.AddInventoryMutations();
         this.AddStoreMutations();
         this.AddCatalogMutations();
+        this.AddWalletMutations();
         ClusterRetry.Apply(this, onlyWithClientId: true);
     }
 }
@@ -68,6 +71,7 @@ public sealed class OmniSubscription : ObjectGraphType
         this.AddCartSubscriptions();
         this.AddInventorySubscriptions();
         this.AddOrderSubscriptions();
+        this.AddWalletSubscriptions();
     }
 }
 
@@ -105,6 +109,10 @@ public static class OmniSchemaExtensions
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<OrderFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<StockFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<PickupQueueFeed>());
+        services.AddSingleton<WalletFeed>();
+        services.AddSingleton<TimelineFeed>();
+        services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<WalletFeed>());
+        services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<TimelineFeed>());
         services.AddHostedService<LiveRenewal>();
         return services;
     }

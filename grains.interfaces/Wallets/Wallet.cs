@@ -62,6 +62,10 @@ public interface IWalletGrain : IGrainWithStringKey
     [Alias("Reverse")]
     Task<WalletResult> Reverse(string id, int points, WalletSource? source = null);
 
+    /// <summary>Delivers what the wallet's timeline outbox still holds (the saga sweeper calls this after a crash).</summary>
+    [Alias("Resume")]
+    Task Resume();
+
     [Alias("Subscribe")]
     Task Subscribe(IWalletObserver observer);
 

@@ -30,6 +30,15 @@ public sealed record WalletEvent(
 /// <summary>What a remembered id did: its terms, so a reuse for other terms is a CONFLICT, and the wallet right after it.</summary>
 public sealed record RememberedChange(string Id, string Terms, decimal Balance, int Points, long Version, DateTimeOffset At);
 
+/// <summary>
+/// One durable commit of a wallet: its changes, and (when <see cref="DeliveredUpTo"/> is set) how
+/// far the timeline has acknowledged its outbox.
+/// </summary>
+public sealed record WalletCommit(IReadOnlyList<WalletEvent> Events, long? DeliveredUpTo = null);
+
+/// <summary>A change the customer's timeline has not acknowledged yet: the outbox, kept in the wallet's own state.</summary>
+public sealed record OutboxEntry(long Version, WalletEvent Event, int PointsMoved);
+
 public sealed record WalletSnapshot(
     decimal Balance,
     int Points,
@@ -37,7 +46,8 @@ public sealed record WalletSnapshot(
     string Currency,
     long Version,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<RememberedChange> Remembered);
+    IReadOnlyList<RememberedChange> Remembered,
+    IReadOnlyList<OutboxEntry>? Outbox = null);
 
 /// <summary>
 /// The rules of one customer's wallet, with no Orleans in it: commands validate and emit a
@@ -60,6 +70,8 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
     private readonly Dictionary<string, RememberedChange> _remembered = new(StringComparer.Ordinal);
     private readonly Queue<string> _rememberedOrder = new();
     private readonly List<WalletEvent> _pending = [];
+    private readonly List<OutboxEntry> _outbox = [];
+    private long? _pendingDelivered;
 
     public string CustomerId { get; } = customerId;
     public decimal Balance { get; private set; }
@@ -70,6 +82,8 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
     public long Version { get; private set; }
     public DateTimeOffset UpdatedAt { get; private set; }
     public int RememberedCount => _remembered.Count;
+    /// <summary>Changes applied but not yet acknowledged by the customer's timeline, oldest first.</summary>
+    public IReadOnlyList<OutboxEntry> Outbox => _outbox;
 
     public WalletView View() => new(CustomerId, Balance, Currency, Points, Version, UpdatedAt);
 
@@ -158,29 +172,47 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
         return Emit(new WalletEvent(id, WalletChange.PointsReversed, source?.Amount ?? 0, points, now, source?.StoreId, source?.OrderId, source?.Channel));
     }
 
-    /// <summary>The events emitted since the last call, to be made durable as one commit; null when none.</summary>
-    public IReadOnlyList<WalletEvent>? TakeCommit()
+    /// <summary>The timeline acknowledged the outbox up to <paramref name="version"/>: recorded in the next commit.</summary>
+    public void Delivered(long version)
     {
-        if (_pending.Count == 0)
+        if (_outbox.Count > 0 && _outbox[0].Version <= version)
+        {
+            _pendingDelivered = version;
+            TakeDelivered(version);
+        }
+    }
+
+    /// <summary>What changed since the last call, to be made durable as one commit; null when nothing did.</summary>
+    public WalletCommit? TakeCommit()
+    {
+        if (_pending.Count == 0 && _pendingDelivered is null)
         {
             return null;
         }
-        var commit = _pending.ToArray();
+        var commit = new WalletCommit(_pending.ToArray(), _pendingDelivered);
         _pending.Clear();
+        _pendingDelivered = null;
         return commit;
     }
 
-    public void Apply(IReadOnlyList<WalletEvent> commit)
+    public void Apply(WalletCommit commit)
     {
-        foreach (var e in commit)
+        foreach (var e in commit.Events)
         {
             Apply(e);
         }
+        if (commit.DeliveredUpTo is { } delivered)
+        {
+            TakeDelivered(delivered);
+        }
     }
+
+    private void TakeDelivered(long version) => _outbox.RemoveAll(o => o.Version <= version);
 
     /// <summary>The only place the wallet changes; replaying the journal through it rebuilds the state exactly.</summary>
     public void Apply(WalletEvent e)
     {
+        var pointsBefore = Points;
         switch (e.Change)
         {
             case WalletChange.ToppedUp:
@@ -207,11 +239,12 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
         }
         Version++;
         UpdatedAt = e.At;
+        _outbox.Add(new OutboxEntry(Version, e, PointsMoved(e, pointsBefore)));
         Remember(new RememberedChange(e.Id, Terms(e.Change, e.Change is WalletChange.ToppedUp or WalletChange.Charged ? e.Amount : 0, e.Points), Balance, Points, Version, e.At));
     }
 
     /// <summary>The effect of <paramref name="e"/> on points (negative when spent or reversed), as it was applied at its version.</summary>
-    public static int PointsMoved(WalletEvent e, int pointsBefore) => e.Change switch
+    private static int PointsMoved(WalletEvent e, int pointsBefore) => e.Change switch
     {
         WalletChange.PointsEarned => e.Points,
         WalletChange.PointsRedeemed => -e.Points,
@@ -219,7 +252,8 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
         _ => 0,
     };
 
-    public WalletSnapshot ToSnapshot() => new(Balance, Points, PointsOwed, Currency, Version, UpdatedAt, [.. _rememberedOrder.Select(id => _remembered[id])]);
+    public WalletSnapshot ToSnapshot() =>
+        new(Balance, Points, PointsOwed, Currency, Version, UpdatedAt, [.. _rememberedOrder.Select(id => _remembered[id])], [.. _outbox]);
 
     public static WalletLedger FromSnapshot(string customerId, WalletSnapshot snapshot, int maxIds = DefaultMaxIds)
     {
@@ -236,6 +270,7 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
         {
             ledger.Remember(r);
         }
+        ledger._outbox.AddRange(snapshot.Outbox ?? []);
         return ledger;
     }
 

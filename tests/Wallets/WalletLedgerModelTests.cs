@@ -59,13 +59,21 @@ public sealed class WalletLedgerModelTests
         Assert.Equal((10.50m, 0, 1L), (ledger.Balance, ledger.Points, ledger.Version));
     }
 
+    /// <summary>The timeline acknowledged all but the newest <paramref name="keep"/> changes.</summary>
+    private static (WalletResult, (ErrorCode? Code, (decimal, int, long) View)) Deliver(WalletLedger ledger, Model model, int keep)
+    {
+        ledger.Delivered(ledger.Version - keep);
+        model.Undelivered = Math.Min(model.Undelivered, keep);
+        return (new WalletResult(ledger.View(), null), (null, (model.Balance, model.Points, model.Version)));
+    }
+
     private static (string?, ErrorCode?) Field(WalletResult r) => (r.Error?.Field, r.Error?.Code);
 
     private static void Run(Op[] ops, int maxIds)
     {
         var ledger = new WalletLedger("c1", maxIds);
         var model = new Model(maxIds);
-        var journal = new List<IReadOnlyList<WalletEvent>>();
+        var journal = new List<WalletCommit>();
         var now = Start;
         foreach (var op in ops)
         {
@@ -77,6 +85,7 @@ public sealed class WalletLedgerModelTests
                 Op.Redeem r => (ledger.Redeem(r.Id, r.Points, now), model.PointsChange(r.Id, "redeem", r.Points, now)),
                 Op.Earn e => (ledger.Earn(e.Id, e.Points, now), model.PointsChange(e.Id, "earn", e.Points, now)),
                 Op.Reverse v => (ledger.Reverse(v.Id, v.Points, now), model.PointsChange(v.Id, "reverse", v.Points, now)),
+                Op.Deliver d => Deliver(ledger, model, d.Keep),
                 _ => throw new InvalidOperationException(),
             };
             if (ledger.TakeCommit() is { } commit)
@@ -87,6 +96,8 @@ public sealed class WalletLedgerModelTests
             Assert.Equal(expected.View, (actual.Wallet.Balance, actual.Wallet.Points, actual.Wallet.Version));
             Assert.Equal((model.Balance, model.Points, model.Owed, model.Version), (ledger.Balance, ledger.Points, ledger.PointsOwed, ledger.Version));
             Assert.True(ledger.Balance >= 0 && ledger.Points >= 0 && ledger.PointsOwed >= 0);
+            // The outbox holds every change the timeline has not acknowledged, in order, each once.
+            Assert.Equal(Enumerable.Range((int)(model.Version - model.Undelivered + 1), model.Undelivered).Select(v => (long)v), ledger.Outbox.Select(o => o.Version));
         }
 
         var replayed = new WalletLedger("c1", maxIds);
@@ -97,8 +108,9 @@ public sealed class WalletLedgerModelTests
         var restored = WalletLedger.FromSnapshot("c1", ledger.ToSnapshot(), maxIds);
         foreach (var rebuilt in new[] { replayed, restored })
         {
-            Assert.Equal(ledger.ToSnapshot() with { Remembered = [] }, rebuilt.ToSnapshot() with { Remembered = [] });
+            Assert.Equal(ledger.ToSnapshot() with { Remembered = [], Outbox = [] }, rebuilt.ToSnapshot() with { Remembered = [], Outbox = [] });
             Assert.Equal(ledger.ToSnapshot().Remembered, rebuilt.ToSnapshot().Remembered);
+            Assert.Equal(ledger.Outbox, rebuilt.Outbox);
         }
     }
 
@@ -112,6 +124,7 @@ public sealed class WalletLedgerModelTests
         public int Points { get; private set; }
         public int Owed { get; private set; }
         public long Version { get; private set; }
+        public int Undelivered { get; set; }
 
         public (ErrorCode? Code, (decimal, int, long) View) Money(string id, string kind, int cents, DateTimeOffset now)
         {
@@ -175,6 +188,7 @@ public sealed class WalletLedgerModelTests
         private (ErrorCode?, (decimal, int, long)) Changed(string id, string terms)
         {
             Version++;
+            Undelivered++;
             _seen[id] = (terms, Balance, Points, Version);
             _order.Add(id);
             if (_order.Count > maxIds)
@@ -193,6 +207,7 @@ public sealed class WalletLedgerModelTests
         public sealed record Redeem(string Id, int Points) : Op;
         public sealed record Earn(string Id, int Points) : Op;
         public sealed record Reverse(string Id, int Points) : Op;
+        public sealed record Deliver(int Keep) : Op;
     }
 
     public static class WalletOps
@@ -208,7 +223,8 @@ public sealed class WalletLedgerModelTests
                 (3, ids.SelectMany(id => cents, (id, c) => (Op)new Op.Charge(id, c))),
                 (3, ids.SelectMany(id => points, (id, p) => (Op)new Op.Redeem(id, p))),
                 (3, ids.SelectMany(id => points, (id, p) => (Op)new Op.Earn(id, p))),
-                (2, ids.SelectMany(id => points, (id, p) => (Op)new Op.Reverse(id, p))));
+                (2, ids.SelectMany(id => points, (id, p) => (Op)new Op.Reverse(id, p))),
+                (2, Gen.Choose(0, 3).Select(k => (Op)new Op.Deliver(k))));
             return Gen.ArrayOf(ops).ToArbitrary();
         }
     }
