@@ -2,6 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using Omni.Api.Auth;
 using Omni.Api.Schema;
+using Omni.Api.Wallets;
 using Omni.Inventory;
 
 namespace Omni.Api.Inventory;
@@ -70,8 +71,9 @@ public static class InventoryMutations
             .Argument<NonNullGraphType<IdGraphType>>("sku")
             .Argument<NonNullGraphType<IntGraphType>>("quantity")
             .Argument<NonNullGraphType<IdGraphType>>("saleId")
-            .ResolveAsync(async c => await Move(c, c.Caller().EnsureStaffOf,
-                (inventory, quantity) => inventory.RecordSale(c.GetArgument<string>("saleId"), quantity)));
+            .Argument<IdGraphType>("customerId", "the customer buying: earns points once the sale is recorded (issue 16)")
+            .ResolveAsync(async c => await TillPoints.AfterSale(c, "saleId", await Move(c, c.Caller().EnsureStaffOf,
+                (inventory, quantity) => inventory.RecordSale(c.GetArgument<string>("saleId"), quantity))));
 
         mutation.Field<NonNullGraphType<StockPayloadType>>("recordReturn")
             .Description("A return taken back into stock at any store. Staff of that store or ops.")
@@ -79,8 +81,9 @@ public static class InventoryMutations
             .Argument<NonNullGraphType<IdGraphType>>("sku")
             .Argument<NonNullGraphType<IntGraphType>>("quantity")
             .Argument<NonNullGraphType<IdGraphType>>("returnId")
-            .ResolveAsync(async c => await Move(c, c.Caller().EnsureStaffOf,
-                (inventory, quantity) => inventory.RecordReturn(c.GetArgument<string>("returnId"), quantity)));
+            .Argument<IdGraphType>("customerId", "the customer returning: the points the goods earned are taken back (issue 16)")
+            .ResolveAsync(async c => await TillPoints.AfterSale(c, "returnId", await Move(c, c.Caller().EnsureStaffOf,
+                (inventory, quantity) => inventory.RecordReturn(c.GetArgument<string>("returnId"), quantity))));
 
         mutation.Field<NonNullGraphType<StockPayloadType>>("receiveStock")
             .Description("Ops: units received at a location.")

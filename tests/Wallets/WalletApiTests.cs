@@ -1,0 +1,174 @@
+using System.Text.Json;
+using Omni.Tests.Api;
+
+namespace Omni.Tests.Wallets;
+
+/// <summary>
+/// The wallet and the timeline end to end: real silo, two API nodes, HTTP and WebSocket. Points
+/// come from till sales naming the customer (1 point per unit of currency).
+/// </summary>
+[Collection(ApiCollection.Name)]
+[Trait("Tier", "Host")]
+public sealed class WalletApiTests(OmniApiFixture omni)
+{
+    private const string Sale = """
+        mutation($sku: ID!, $quantity: Int!, $saleId: ID!, $customerId: ID) {
+          recordSale(storeId: "s1", sku: $sku, quantity: $quantity, saleId: $saleId, customerId: $customerId) { stock { onHand } errors { code } }
+        }
+        """;
+    private const string Redeem = """
+        mutation($customerId: ID!, $points: Int!, $id: ID!) {
+          redeemPoints(points: $points, redemptionId: $id, customerId: $customerId, storeId: "s1") { wallet { points version } errors { code } }
+        }
+        """;
+    private const string TopUp = """
+        mutation($amount: Float!, $key: ID!) { topUpWallet(amount: $amount, idempotencyKey: $key) { wallet { balance points version } errors { code field } } }
+        """;
+    private const string Charge = """
+        mutation($customerId: ID!, $amount: Float!, $id: ID!) {
+          chargeWallet(customerId: $customerId, storeId: "s1", amount: $amount, chargeId: $id) { wallet { balance version } errors { code } }
+        }
+        """;
+    private const string Profile = """
+        query($id: ID!) { customer(id: $id) { id wallet { balance points version } timeline(first: 50) { id kind storeId amount points channel summary } } }
+        """;
+
+    [Fact]
+    public async Task A_hundred_concurrent_redemptions_of_10_points_against_500_through_two_api_nodes_grant_exactly_50()
+    {
+        var customerId = $"c-{Guid.NewGuid():N}";
+        var staff = await omni.StaffToken("s1");
+        var sku = await omni.NewProduct(500, ("s1", 1));
+        (await omni.A.Send(Sale, new { sku, quantity = 1, saleId = $"sale-{customerId}", customerId }, staff)).Ok();
+
+        var calls = Enumerable.Range(0, 100).Select(i =>
+            (i % 2 == 0 ? omni.A : omni.B).Send(Redeem, new { customerId, points = 10, id = $"r{i}" }, staff));
+        var results = await Task.WhenAll(calls);
+
+        var codes = results.Select(r => r.Ok().UserErrors("redeemPoints")).ToList();
+        Assert.Equal(50, codes.Count(c => c.Count == 0));
+        Assert.Equal(50, codes.Count(c => c.SequenceEqual(["INSUFFICIENT_FUNDS"])));
+        var granted = results.Where(r => r.UserErrors("redeemPoints").Count == 0).Select(r => r["redeemPoints.wallet.version"].GetInt32()).Order();
+        Assert.Equal(Enumerable.Range(2, 50), granted); // version 1 is the sale's points; each redemption one version
+        var wallet = (await omni.B.Send(Profile, new { id = customerId }, staff)).Ok()["customer.wallet"];
+        Assert.Equal((0, 51), (wallet.Int("points"), wallet.Int("version")));
+    }
+
+    [Fact]
+    public async Task Top_ups_and_charges_are_exact_idempotent_refused_beyond_the_balance_and_live_on_every_device_and_till()
+    {
+        var customerId = $"c-{Guid.NewGuid():N}";
+        var customer = await omni.CustomerToken(customerId);
+        var staff = await omni.StaffToken("s1");
+        await using var phone = await OmniApiFixture.Socket(omni.A, customer);
+        await using var laptop = await OmniApiFixture.Socket(omni.B, customer);
+        await using var till = await OmniApiFixture.Socket(omni.B, staff);
+        await phone.Subscribe("w", "subscription { myWalletUpdated { customerId balance version } }");
+        await laptop.Subscribe("w", "subscription { myWalletUpdated { customerId balance version } }");
+        await till.Subscribe("w", $"subscription {{ walletUpdated(customerId: \"{customerId}\") {{ customerId balance version }} }}");
+        foreach (var (socket, field) in new[] { (phone, "myWalletUpdated"), (laptop, "myWalletUpdated"), (till, "walletUpdated") })
+        {
+            Assert.Equal(0, (await socket.Next("w", field)).Int("version"));
+        }
+
+        var first = await omni.A.Send(TopUp, new { amount = 10.10, key = "k1" }, customer);
+        var retry = await omni.B.Send(TopUp, new { amount = 10.10, key = "k1" }, customer);
+        var reused = await omni.A.Send(TopUp, new { amount = 5, key = "k1" }, customer);
+        var tooPrecise = await omni.A.Send(TopUp, new { amount = 1.001, key = "k2" }, customer);
+        var charged = await omni.B.Send(Charge, new { customerId, amount = 2.55, id = "ch1" }, staff);
+        var overdrawn = await omni.A.Send(Charge, new { customerId, amount = 7.56, id = "ch2" }, staff);
+
+        Assert.Empty(first.Ok().UserErrors("topUpWallet"));
+        Assert.Equal((10.10, 1), (first["topUpWallet.wallet.balance"].GetDouble(), first["topUpWallet.wallet.version"].GetInt32()));
+        Assert.Equal(first["topUpWallet.wallet"].ToString(), retry.Ok()["topUpWallet.wallet"].ToString());
+        Assert.Equal(["CONFLICT"], reused.Ok().UserErrors("topUpWallet"));
+        Assert.Equal(["INVALID_ARGUMENT"], tooPrecise.Ok().UserErrors("topUpWallet"));
+        Assert.Equal((7.55, 2), (charged.Ok()["chargeWallet.wallet.balance"].GetDouble(), charged["chargeWallet.wallet.version"].GetInt32()));
+        Assert.Equal(["INSUFFICIENT_FUNDS"], overdrawn.Ok().UserErrors("chargeWallet"));
+        Assert.Equal(7.55, overdrawn["chargeWallet.wallet.balance"].GetDouble());
+        foreach (var (socket, field) in new[] { (phone, "myWalletUpdated"), (laptop, "myWalletUpdated"), (till, "walletUpdated") })
+        {
+            var one = await socket.Next("w", field);
+            var two = await socket.Next("w", field);
+            Assert.Equal((customerId, 1, 10.10), (one.Str("customerId"), one.Int("version"), one.GetProperty("balance").GetDouble()));
+            Assert.Equal((2, 7.55), (two.Int("version"), two.GetProperty("balance").GetDouble()));
+        }
+    }
+
+    [Fact]
+    public async Task A_till_sale_naming_the_customer_is_on_the_call_centres_timeline_and_the_app_once_even_when_retried()
+    {
+        var customerId = $"c-{Guid.NewGuid():N}";
+        var customer = await omni.CustomerToken(customerId);
+        var staff = await omni.StaffToken("s1");
+        var sku = await omni.NewProduct(12.75, ("s1", 5));
+        await using var app = await OmniApiFixture.Socket(omni.B, customer);
+        await app.Subscribe("t", "subscription { myTimelineUpdated { id kind storeId amount points } }");
+
+        (await omni.A.Send(Sale, new { sku, quantity = 2, saleId = "till-1", customerId }, staff)).Ok();
+        var retried = await omni.B.Send(Sale, new { sku, quantity = 2, saleId = "till-1", customerId }, staff);
+        var live = await app.Next("t", "myTimelineUpdated");
+        var seen = await Eventually.Get(() => omni.A.Send(Profile, new { id = customerId }, staff),
+            r => r.Ok()["customer.timeline"].GetArrayLength() > 0, TimeSpan.FromSeconds(30), "the sale on the timeline");
+
+        Assert.Empty(retried.Ok().UserErrors("recordSale"));
+        Assert.Equal(3, retried["recordSale.stock.onHand"].GetInt32());
+        var entry = Assert.Single(seen["customer.timeline"].EnumerateArray());
+        Assert.Equal(("STORE_SALE", "s1", 25.5, 25, "POS"),
+            (entry.Str("kind"), entry.Str("storeId"), entry.GetProperty("amount").GetDouble(), entry.Int("points"), entry.Str("channel")));
+        Assert.Equal((entry.Str("id"), "STORE_SALE", 25), (live.Str("id"), live.Str("kind"), live.Int("points")));
+        Assert.Equal((25, 1), (seen["customer.wallet.points"].GetInt32(), seen["customer.wallet.version"].GetInt32()));
+        var mine = (await omni.B.Send("{ me { wallet { points } timeline { id kind } } }", token: customer)).Ok();
+        Assert.Equal(25, mine["me.wallet.points"].GetInt32());
+        Assert.Equal(entry.Str("id"), Assert.Single(mine["me.timeline"].EnumerateArray()).Str("id"));
+    }
+
+    [Fact]
+    public async Task Nothing_of_one_customer_reaches_another_over_http_or_websocket()
+    {
+        var (aliceId, bobId) = ($"a-{Guid.NewGuid():N}", $"b-{Guid.NewGuid():N}");
+        var alice = await omni.CustomerToken(aliceId);
+        var bob = await omni.CustomerToken(bobId);
+        var staff = await omni.StaffToken("s1");
+        var staffElsewhere = await omni.StaffToken("s2");
+        await using var bobsPhone = await OmniApiFixture.Socket(omni.A, bob);
+        await bobsPhone.Subscribe("w", "subscription { myWalletUpdated { customerId version } }");
+        await bobsPhone.Subscribe("t", "subscription { myTimelineUpdated { id kind } }");
+        Assert.Equal((bobId, 0), await Read(await bobsPhone.Next("w", "myWalletUpdated")));
+
+        (await omni.A.Send(TopUp, new { amount = 40, key = "a1" }, alice)).Ok();
+        (await omni.B.Send(Charge, new { customerId = aliceId, amount = 15, id = "c1" }, staff)).Ok();
+        var bobsQuery = await omni.B.Send(Profile, new { id = aliceId }, bob);
+        var anonymous = await omni.A.Send(Profile, new { id = aliceId });
+        var bobCharges = await omni.A.Send(Charge, new { customerId = aliceId, amount = 1, id = "c2" }, bob);
+        var otherStore = await omni.A.Send(Charge, new { customerId = aliceId, amount = 1, id = "c3" }, staffElsewhere);
+        var bobRedeems = await omni.A.Send(Redeem, new { customerId = aliceId, points = 1, id = "r1" }, bob);
+        await using var bobsSpy = await OmniApiFixture.Socket(omni.B, bob);
+        await bobsSpy.Subscribe("x", $"subscription {{ walletUpdated(customerId: \"{aliceId}\") {{ balance }} }}");
+        var spied = await bobsSpy.Error("x");
+        // Bob's own change arrives on his sockets; nothing of Alice's came before it.
+        (await omni.A.Send(TopUp, new { amount = 1, key = "b1" }, bob)).Ok();
+        var bobsMe = (await omni.B.Send("{ me { id wallet { customerId balance } timeline { id kind amount } } }", token: bob)).Ok();
+        var alicesMe = await Eventually.Get(() => omni.A.Send("{ me { wallet { balance } timeline { kind amount } } }", token: alice),
+            r => r.Ok()["me.timeline"].GetArrayLength() == 2, TimeSpan.FromSeconds(30), "Alice's two entries");
+
+        Assert.Equal(["FORBIDDEN"], bobsQuery.ErrorCodes);
+        Assert.Equal(["UNAUTHENTICATED"], anonymous.ErrorCodes);
+        Assert.Equal(["FORBIDDEN"], bobCharges.ErrorCodes);
+        Assert.Equal(["FORBIDDEN"], otherStore.ErrorCodes);
+        Assert.Equal(["FORBIDDEN"], bobRedeems.ErrorCodes);
+        Assert.Equal(["FORBIDDEN"], spied);
+        foreach (var refused in new[] { bobsQuery, anonymous, bobCharges, otherStore, bobRedeems })
+        {
+            Assert.DoesNotContain("balance\":", refused.ToString());
+        }
+        Assert.Equal((bobId, 1), await Read(await bobsPhone.Next("w", "myWalletUpdated")));
+        Assert.Equal("WALLET_TOPPED_UP", (await bobsPhone.Next("t", "myTimelineUpdated")).Str("kind"));
+        Assert.Equal((bobId, 1.0), (bobsMe["me.wallet.customerId"].GetString(), bobsMe["me.wallet.balance"].GetDouble()));
+        Assert.Equal(25, alicesMe["me.wallet.balance"].GetDouble());
+        Assert.Equal(["WALLET_CHARGED", "WALLET_TOPPED_UP"], alicesMe["me.timeline"].EnumerateArray().Select(e => e.Str("kind")));
+        Assert.All(bobsMe["me.timeline"].EnumerateArray(), e => Assert.Equal(1.0, e.GetProperty("amount").GetDouble()));
+    }
+
+    private static Task<(string?, int)> Read(JsonElement wallet) => Task.FromResult((wallet.Str("customerId"), wallet.Int("version")));
+}
