@@ -170,5 +170,70 @@ public sealed class WalletApiTests(OmniApiFixture omni)
         Assert.All(bobsMe["me.timeline"].EnumerateArray(), e => Assert.Equal(1.0, e.GetProperty("amount").GetDouble()));
     }
 
+    [Fact]
+    public async Task An_order_earns_points_when_placed_and_a_cancel_or_returns_take_back_exactly_what_it_earned()
+    {
+        var customerId = $"c-{Guid.NewGuid():N}";
+        var customer = await omni.CustomerToken(customerId);
+        var staff = await omni.StaffToken("s1");
+        var sku = await omni.NewProduct(12.60, ("s1", 10));
+        await using var app = await OmniApiFixture.Socket(omni.A, customer);
+        await app.Subscribe("w", "subscription { myWalletUpdated { points version } }");
+        Assert.Equal(0, (await app.Next("w", "myWalletUpdated")).Int("version"));
+
+        var cancelled = await PlaceOrder(customer, sku, 2);
+        var earned = await app.Next("w", "myWalletUpdated");
+        (await omni.A.Send("mutation($id: ID!) { cancelOrder(orderId: $id) { order { status } errors { code } } }", new { id = cancelled }, customer)).Ok();
+        var reversed = await app.Next("w", "myWalletUpdated");
+
+        var returned = await PlaceOrder(customer, sku, 2);
+        var earnedAgain = await app.Next("w", "myWalletUpdated");
+        foreach (var move in new[] { "markReadyForPickup", "confirmPickup" })
+        {
+            (await omni.B.Send($"mutation($id: ID!) {{ {move}(orderId: $id, fulfillmentId: \"f1\") {{ errors {{ code }} }} }}", new { id = returned }, staff)).Ok();
+        }
+        const string Return = """
+            mutation($id: ID!, $returnId: ID!, $sku: ID!) {
+              returnOrderLines(orderId: $id, storeId: "s1", returnId: $returnId, lines: [{ sku: $sku, quantity: 1 }]) { order { refundedTotal } errors { code } }
+            }
+            """;
+        (await omni.B.Send(Return, new { id = returned, returnId = "ret-1", sku }, staff)).Ok();
+        var partly = await app.Next("w", "myWalletUpdated");
+        (await omni.B.Send(Return, new { id = returned, returnId = "ret-1", sku }, staff)).Ok(); // a retry: nothing more
+        (await omni.B.Send(Return, new { id = returned, returnId = "ret-2", sku }, staff)).Ok();
+        var fully = await app.Next("w", "myWalletUpdated");
+        var timeline = await Eventually.Get(() => omni.A.Send(Profile, new { id = customerId }, staff),
+            r => r.Ok()["customer.timeline"].GetArrayLength() >= 12, TimeSpan.FromSeconds(30), "every entry of both orders");
+
+        // 25.20 earns 25 points; the cancel takes back 25; the first return of one unit (12.60) 12, the last the 13 left.
+        Assert.Equal([(25, 1), (0, 2), (25, 3), (13, 4), (0, 5)],
+            new[] { earned, reversed, earnedAgain, partly, fully }.Select(w => (w.Int("points"), w.Int("version"))));
+        var kinds = timeline["customer.timeline"].EnumerateArray().Select(e => e.Str("kind")).ToList();
+        Assert.Equal(12, kinds.Count);
+        Assert.Equal(2, kinds.Count(k => k == "ORDER_PLACED"));
+        Assert.Equal(1, kinds.Count(k => k == "ORDER_CANCELLED"));
+        Assert.Equal(2, kinds.Count(k => k == "POINTS_EARNED"));
+        Assert.Equal(3, kinds.Count(k => k == "POINTS_REVERSED"));
+        Assert.Equal(2, kinds.Count(k => k == "RETURN"));
+        Assert.Equal(2, kinds.Count(k => k == "ORDER_UPDATED"));
+        Assert.Equal(kinds.Count, timeline["customer.timeline"].EnumerateArray().Select(e => e.Str("id")).Distinct().Count());
+        Assert.Equal([25, -25, 25, -12, -13], timeline["customer.timeline"].EnumerateArray()
+            .Where(e => e.Str("kind") is "POINTS_EARNED" or "POINTS_REVERSED").Reverse().Select(e => e.Int("points")));
+    }
+
+    /// <summary>A pickup order at s1 of <paramref name="quantity"/> units, through the web; returns its id.</summary>
+    private async Task<string> PlaceOrder(string customer, string sku, int quantity)
+    {
+        var cartId = (await omni.A.Send("mutation { startSession(channel: WEB) { session { cartId } } }", token: customer)).Ok()["startSession.session.cartId"].GetString();
+        (await omni.A.Send("""
+            mutation($cartId: ID!, $sku: ID!, $quantity: Int!) { addCartLine(cartId: $cartId, sku: $sku, quantity: $quantity, fulfillment: { kind: PICKUP, storeId: "s1" }) { errors { code } } }
+            """, new { cartId, sku, quantity }, customer)).Ok();
+        var checkout = await omni.A.Send("""
+            mutation($cartId: ID!, $key: ID!) { checkout(cartId: $cartId, idempotencyKey: $key) { order { id status } errors { code } } }
+            """, new { cartId, key = Guid.NewGuid().ToString("N") }, customer);
+        Assert.Equal("PLACED", checkout.Ok()["checkout.order.status"].GetString());
+        return checkout["checkout.order.id"].GetString()!;
+    }
+
     private static Task<(string?, int)> Read(JsonElement wallet) => Task.FromResult((wallet.Str("customerId"), wallet.Int("version")));
 }
