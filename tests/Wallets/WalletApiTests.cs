@@ -203,13 +203,14 @@ public sealed class WalletApiTests(OmniApiFixture omni)
         (await omni.B.Send(Return, new { id = returned, returnId = "ret-2", sku }, staff)).Ok();
         var fully = await app.Next("w", "myWalletUpdated");
         var timeline = await Eventually.Get(() => omni.A.Send(Profile, new { id = customerId }, staff),
-            r => r.Ok()["customer.timeline"].GetArrayLength() >= 12, TimeSpan.FromSeconds(30), "every entry of both orders");
+            r => r.Ok()["customer.timeline"].GetArrayLength() >= 14, TimeSpan.FromSeconds(30), "every entry of both orders");
 
         // 25.20 earns 25 points; the cancel takes back 25; the first return of one unit (12.60) 12, the last the 13 left.
         Assert.Equal([(25, 1), (0, 2), (25, 3), (13, 4), (0, 5)],
             new[] { earned, reversed, earnedAgain, partly, fully }.Select(w => (w.Int("points"), w.Int("version"))));
         var kinds = timeline["customer.timeline"].EnumerateArray().Select(e => e.Str("kind")).ToList();
-        Assert.Equal(12, kinds.Count);
+        Assert.Equal(14, kinds.Count);
+        Assert.Equal(2, kinds.Count(k => k == "SESSION_STARTED")); // each order's web session
         Assert.Equal(2, kinds.Count(k => k == "ORDER_PLACED"));
         Assert.Equal(1, kinds.Count(k => k == "ORDER_CANCELLED"));
         Assert.Equal(2, kinds.Count(k => k == "POINTS_EARNED"));
@@ -219,6 +220,25 @@ public sealed class WalletApiTests(OmniApiFixture omni)
         Assert.Equal(kinds.Count, timeline["customer.timeline"].EnumerateArray().Select(e => e.Str("id")).Distinct().Count());
         Assert.Equal([25, -25, 25, -12, -13], timeline["customer.timeline"].EnumerateArray()
             .Where(e => e.Str("kind") is "POINTS_EARNED" or "POINTS_REVERSED").Reverse().Select(e => e.Int("points")));
+    }
+
+    [Fact]
+    public async Task Sessions_and_sign_ins_on_any_channel_are_on_the_timeline_once_in_order()
+    {
+        var customerId = $"c-{Guid.NewGuid():N}";
+        var customer = await omni.CustomerToken(customerId);
+        var staff = await omni.StaffToken("s1");
+
+        (await omni.A.Send("mutation { startSession(channel: WEB) { session { id } } }", token: customer)).Ok();
+        var kiosk = (await omni.B.Send("mutation { startSession(channel: KIOSK) { session { id } } }")).Ok()["startSession.session.id"].GetString();
+        const string SignIn = "mutation($id: ID!) { attachCustomer(sessionId: $id) { session { customerId } errors { code } } }";
+        (await omni.B.Send(SignIn, new { id = kiosk }, customer)).Ok();
+        (await omni.A.Send(SignIn, new { id = kiosk }, customer)).Ok(); // again: already signed in, nothing new
+        var timeline = await Eventually.Get(() => omni.B.Send(Profile, new { id = customerId }, staff),
+            r => r.Ok()["customer.timeline"].GetArrayLength() >= 2, TimeSpan.FromSeconds(30), "both sessions on the timeline");
+
+        Assert.Equal([("SIGNED_IN", "KIOSK"), ("SESSION_STARTED", "WEB")],
+            timeline["customer.timeline"].EnumerateArray().Select(e => (e.Str("kind"), e.Str("channel"))));
     }
 
     /// <summary>A pickup order at s1 of <paramref name="quantity"/> units, through the web; returns its id.</summary>
