@@ -71,7 +71,7 @@ public static class InventoryMutations
             .Argument<NonNullGraphType<IdGraphType>>("sku")
             .Argument<NonNullGraphType<IntGraphType>>("quantity")
             .Argument<NonNullGraphType<IdGraphType>>("saleId")
-            .Argument<IdGraphType>("customerId", "the customer buying: earns points once the sale is recorded (issue 16)")
+            .Argument<IdGraphType>("customerId")
             .ResolveAsync(async c => await TillPoints.AfterSale(c, "saleId", await Move(c, c.Caller().EnsureStaffOf,
                 (inventory, quantity) => inventory.RecordSale(c.GetArgument<string>("saleId"), quantity))));
 
@@ -81,7 +81,7 @@ public static class InventoryMutations
             .Argument<NonNullGraphType<IdGraphType>>("sku")
             .Argument<NonNullGraphType<IntGraphType>>("quantity")
             .Argument<NonNullGraphType<IdGraphType>>("returnId")
-            .Argument<IdGraphType>("customerId", "the customer returning: the points the goods earned are taken back (issue 16)")
+            .Argument<IdGraphType>("customerId")
             .ResolveAsync(async c => await TillPoints.AfterSale(c, "returnId", await Move(c, c.Caller().EnsureStaffOf,
                 (inventory, quantity) => inventory.RecordReturn(c.GetArgument<string>("returnId"), quantity))));
 

@@ -19,7 +19,13 @@ public sealed class WalletFeed(IClusterClient client, IOptions<LiveOptions> opti
     private sealed class Registration(IClusterClient client, IWalletGrain grain, Action<WalletView> publish)
         : GrainObserverRegistration<IWalletObserver, WalletView>(client, publish), IWalletObserver
     {
-        public Task WalletChanged(WalletView wallet) => Publish(wallet);
+        private readonly InVersionOrder<WalletView> _inOrder = new(w => w.Version, publish);
+
+        public Task WalletChanged(WalletView wallet)
+        {
+            _inOrder.Add(wallet);
+            return Task.CompletedTask;
+        }
 
         protected override Task Subscribe(IWalletObserver reference) => grain.Subscribe(reference);
 
@@ -42,10 +48,90 @@ public sealed class TimelineFeed(IClusterClient client, IOptions<LiveOptions> op
     private sealed class Registration(IClusterClient client, ICustomerTimelineGrain grain, Action<TimelineItem> publish)
         : GrainObserverRegistration<ITimelineObserver, TimelineItem>(client, publish), ITimelineObserver
     {
-        public Task EntryAdded(TimelineItem item) => Publish(item);
+        private readonly InVersionOrder<TimelineItem> _inOrder = new(i => i.Sequence, publish);
+
+        public Task EntryAdded(TimelineItem item)
+        {
+            _inOrder.Add(item);
+            return Task.CompletedTask;
+        }
 
         protected override Task Subscribe(ITimelineObserver reference) => grain.Subscribe(reference);
 
         protected override Task Unsubscribe(ITimelineObserver reference) => grain.Unsubscribe(reference);
+    }
+}
+
+/// <summary>
+/// A grain publishes its versions in order, but the callbacks reach this node's observer on the
+/// thread pool, so two quick ones may arrive swapped; the feed would then drop the older one as
+/// stale. This puts them back in order: a version after a gap waits (at most
+/// <see cref="MaxWait"/>, or until <see cref="MaxEarly"/> are waiting) for the ones before it.
+/// </summary>
+public sealed class InVersionOrder<T>(Func<T, long> versionOf, Action<T> publish) where T : class
+{
+    public static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(250);
+    public const int MaxEarly = 64;
+
+    private readonly Lock _lock = new();
+    private readonly SortedList<long, T> _early = [];
+    private long? _last;
+    private int _waiting;
+
+    public void Add(T state)
+    {
+        var version = versionOf(state);
+        lock (_lock)
+        {
+            if (_last is { } last && version <= last)
+            {
+                return;
+            }
+            if (_last is null || version == _last + 1)
+            {
+                Emit(state, version);
+                Drain(all: false);
+                return;
+            }
+            _early[version] = state;
+            if (_early.Count > MaxEarly)
+            {
+                Drain(all: true);
+            }
+            else if (_waiting++ == 0)
+            {
+                _ = Task.Delay(MaxWait).ContinueWith(_ => TimeUp(), TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>The gap did not fill in time (a version was lost, or skipped by a new activation): go on from what is here.</summary>
+    private void TimeUp()
+    {
+        lock (_lock)
+        {
+            _waiting = 0;
+            Drain(all: true);
+        }
+    }
+
+    private void Drain(bool all)
+    {
+        while (_early.Count > 0 && (all || _early.Keys[0] == _last + 1))
+        {
+            var (version, state) = (_early.Keys[0], _early.Values[0]);
+            _early.RemoveAt(0);
+            Emit(state, version);
+        }
+        if (_early.Count == 0)
+        {
+            _waiting = 0;
+        }
+    }
+
+    private void Emit(T state, long version)
+    {
+        _last = version;
+        publish(state);
     }
 }

@@ -57,7 +57,7 @@ public static class WalletMutations
             });
 
         mutation.Field<NonNullGraphType<WalletPayloadType>>("redeemPoints")
-            .Description("Points pay for part of a purchase, 100 points = 1 unit of currency: STAFF at a till (customerId + storeId) or OPS; redemptionId makes it idempotent.")
+            .Description("Points pay for part of a purchase, 100 points = 1 unit of currency: the customer at checkout (cartId: set aside, spent by the order), or STAFF at a till (customerId + storeId) or OPS; redemptionId makes it idempotent.")
             .Argument<NonNullGraphType<IntGraphType>>("points")
             .Argument<NonNullGraphType<IdGraphType>>("redemptionId")
             .Argument<IdGraphType>("cartId")
@@ -69,9 +69,7 @@ public static class WalletMutations
                 var redemptionId = c.GetArgument<string>("redemptionId");
                 if (c.GetArgument<string?>("cartId") is not null)
                 {
-                    c.Caller().EnsureCustomer();
-                    return WalletPayload.Refused(UserError.InvalidArgument("cartId",
-                        "redeeming points at checkout is not available yet; redeem at a till (customerId and storeId)"));
+                    return await AtCheckout(c, points, redemptionId);
                 }
                 if (c.GetArgument<string?>("customerId") is not { } customerId || c.GetArgument<string?>("storeId") is not { } storeId)
                 {
@@ -81,6 +79,33 @@ public static class WalletMutations
                 return WalletPayload.From(await c.Grains().GetGrain<IWalletGrain>(customerId)
                     .Redeem(TillId(storeId, redemptionId), points, new WalletSource(StoreId: storeId, Channel: Channel.POS)));
             });
+    }
+
+    /// <summary>
+    /// The signed-in customer sets points aside for their cart's checkout: the order spends them
+    /// when it is placed (100 points = 1 unit off), a failed checkout gives them back, and they go
+    /// back by themselves after an hour without a checkout.
+    /// </summary>
+    private static async Task<WalletPayload> AtCheckout(IResolveFieldContext c, int points, string redemptionId)
+    {
+        var customerId = c.Caller().EnsureCustomer();
+        if (await Carts.CartQueries.Find(c, c.GuidArgument("cartId")) is not { } cart)
+        {
+            return WalletPayload.Refused(UserError.NotFound("cartId", $"no cart '{c.GetArgument<string>("cartId")}'"));
+        }
+        if (cart.CustomerId != customerId)
+        {
+            return WalletPayload.Refused(UserError.InvalidArgument("cartId", "points pay only for the signed-in customer's own cart"));
+        }
+        if (cart.CheckedOut)
+        {
+            return WalletPayload.Refused(new UserError(ErrorCode.ALREADY_CHECKED_OUT, "the cart is checked out", "cartId"));
+        }
+        if (points > cart.Subtotal * PointsPerUnit)
+        {
+            return WalletPayload.Refused(UserError.InvalidArgument("points", "points may pay for at most the cart's subtotal"));
+        }
+        return WalletPayload.From(await c.Grains().GetGrain<IWalletGrain>(customerId).Hold(TopUpId(redemptionId), points, cart.Id));
     }
 
     private static decimal? Amount(IResolveFieldContext c) => Money.FromWire(c.GetArgument<double>("amount"));

@@ -12,11 +12,12 @@ public sealed record WalletView(
     [property: Id(4)] long Version,
     [property: Id(5)] DateTimeOffset UpdatedAt);
 
-/// <summary>The wallet after a change (or as it was, for a refusal), and why not when refused.</summary>
+/// <summary>The wallet after a change (or as it was, for a refusal), why not when refused, and the points the change named or spent.</summary>
 [GenerateSerializer, Immutable, Alias("Omni.Wallets.WalletResult")]
 public sealed record WalletResult(
     [property: Id(0)] WalletView Wallet,
-    [property: Id(1)] UserError? Error)
+    [property: Id(1)] UserError? Error,
+    [property: Id(2)] int Moved = 0)
 {
     public bool Succeeded => Error is null;
 }
@@ -61,6 +62,22 @@ public interface IWalletGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Reverse")]
     Task<WalletResult> Reverse(string id, int points, WalletSource? source = null);
+
+    /// <summary>Sets points aside for the checkout of <paramref name="cartId"/>: spent by its order, given back if it fails or lapses.</summary>
+    [Alias("Hold")]
+    Task<WalletResult> Hold(string id, int points, Guid cartId);
+
+    /// <summary>An order spends what is set aside for its cart; <see cref="WalletResult.Moved"/> is how many points (0: none were).</summary>
+    [Alias("RedeemHeld")]
+    Task<WalletResult> RedeemHeld(string id, Guid cartId, WalletSource? source = null);
+
+    /// <summary>Gives back what is set aside for <paramref name="cartId"/> (a checkout that failed).</summary>
+    [Alias("ReleaseHolds")]
+    Task<WalletResult> ReleaseHolds(Guid cartId);
+
+    /// <summary>Points redeemed on an order given back (the order was cancelled).</summary>
+    [Alias("Refund")]
+    Task<WalletResult> Refund(string id, int points, WalletSource? source = null);
 
     /// <summary>Delivers what the wallet's timeline outbox still holds (the saga sweeper calls this after a crash).</summary>
     [Alias("Resume")]

@@ -201,6 +201,23 @@ public sealed partial class OrderGrain(
             }
             else
             {
+                if (_ledger.CustomerId is { } buyer && _ledger.RedeemedAtCheckout is null)
+                {
+                    // Every unit is sold: the points the customer set aside for the cart are spent
+                    // (once, by the order's id), then the order is placed.
+                    try
+                    {
+                        var spent = await GrainFactory.GetGrain<IWalletGrain>(buyer).RedeemHeld(
+                            $"order:{Id:N}:redeemed", _ledger.CartId, new WalletSource(OrderId: Id, Channel: _ledger.Channel));
+                        _ledger.RecordCheckoutRedemption(spent.Succeeded ? spent.Moved : 0);
+                    }
+                    catch
+                    {
+                        // Still placing, in flight: a retry of the checkout or the saga sweeper carries on.
+                        await Save();
+                        throw;
+                    }
+                }
                 _ledger.CompletePlacing();
             }
             await Save();
@@ -264,7 +281,13 @@ public sealed partial class OrderGrain(
             foreach (var owed in _ledger.PointsOwed)
             {
                 var source = new WalletSource(OrderId: Id, Channel: _ledger.Channel, Amount: owed.Amount);
-                var result = owed.Reverse ? await wallet.Reverse(owed.Id, owed.Points, source) : await wallet.Earn(owed.Id, owed.Points, source);
+                var result = owed.Move switch
+                {
+                    PointsMove.Earn => await wallet.Earn(owed.Id, owed.Points, source),
+                    PointsMove.Reverse => await wallet.Reverse(owed.Id, owed.Points, source),
+                    PointsMove.Refund => await wallet.Refund(owed.Id, owed.Points, source),
+                    _ => await wallet.ReleaseHolds(_ledger.CartId),
+                };
                 if (result.Error is { } refused)
                 {
                     // A refusal is for good (the id was used for other terms, a bound): retrying cannot change it.

@@ -39,6 +39,8 @@ public sealed class OrderLedger
     private int _entries;
     private int _pointsEarned;
     private int _pointsReversed;
+    private int? _redeemedAtCheckout;
+    private bool _wasPlaced;
     private DateTimeOffset _now;
     private DateTimeOffset? _pendingAt;
 
@@ -70,6 +72,12 @@ public sealed class OrderLedger
     /// <summary>Timeline entries due to the customer and not yet acknowledged by the timeline, oldest first.</summary>
     public IReadOnlyList<OwedEntry> TimelineOutbox => _outbox;
 
+    /// <summary>Points the customer set aside for this checkout and the order spent (null until the saga asked the wallet).</summary>
+    public int? RedeemedAtCheckout => _redeemedAtCheckout;
+
+    /// <summary>100 points pay for 1 unit of currency.</summary>
+    public const int PointsPerUnit = 100;
+
     /// <summary>The most points one order earns (the wallet's bound on one change).</summary>
     public const int MaxPoints = 10_000_000;
 
@@ -95,7 +103,8 @@ public sealed class OrderLedger
         [.. _fulfillments.Select(f => new FulfillmentView(f.Id, f.Kind, f.StoreId, f.Status, [.. f.Lines.Select(i => _lines[i])], f.CollectBy, f.UpdatedAt))],
         [.. _returns.Select(r => new OrderReturn(r.Id, r.StoreId,
             [.. r.Lines.GroupBy(l => _lines[l.Line].Sku).Select(g => new ReturnedLine(g.Key, g.Sum(l => l.Quantity), g.Sum(l => l.Quantity * _lines[l.Line].UnitPrice)))],
-            r.Reason, r.At))]);
+            r.Reason, r.At))],
+        _redeemedAtCheckout ?? 0);
 
     /// <summary>The refusal to report with the view: why a placement was cancelled, if it was.</summary>
     public IReadOnlyList<UserError> Errors =>
@@ -152,6 +161,15 @@ public sealed class OrderLedger
         if (Step == SagaStep.Placing && fresh.Length > 0)
         {
             Emit(new LinesCommitted(fresh));
+        }
+    }
+
+    /// <summary>The wallet spent what the customer set aside for this checkout (0: nothing was).</summary>
+    public void RecordCheckoutRedemption(int points)
+    {
+        if (Step == SagaStep.Placing && _redeemedAtCheckout is null)
+        {
+            Emit(new CheckoutPointsRedeemed(Math.Max(0, points)));
         }
     }
 
@@ -423,14 +441,18 @@ public sealed class OrderLedger
             case OrderPlaced:
                 Step = SagaStep.Done;
                 Status = OrderStatus.PLACED;
+                _wasPlaced = true;
                 if (CustomerId is not null)
                 {
                     var total = _lines.Sum(l => l.UnitPrice * l.Quantity);
-                    Owe(TimelineKind.ORDER_PLACED, $"Order placed: {_lines.Sum(l => l.Quantity)} items for {Money(total)} {Currency}", at, null, total);
-                    _pointsEarned = (int)Math.Min(decimal.Floor(total), MaxPoints);
+                    // Points earn on what was paid for otherwise than with points.
+                    var paid = Math.Max(0, total - (_redeemedAtCheckout ?? 0) / (decimal)PointsPerUnit);
+                    var redeemed = _redeemedAtCheckout is > 0 ? $", {_redeemedAtCheckout} points redeemed" : "";
+                    Owe(TimelineKind.ORDER_PLACED, $"Order placed: {_lines.Sum(l => l.Quantity)} items for {Money(total)} {Currency}{redeemed}", at, null, total);
+                    _pointsEarned = Floor(paid);
                     if (_pointsEarned > 0)
                     {
-                        _points.Add(new OwedPoints($"order:{Id:N}", _pointsEarned, false, total));
+                        _points.Add(new OwedPoints($"order:{Id:N}", _pointsEarned, PointsMove.Earn, paid));
                     }
                 }
                 break;
@@ -443,6 +465,15 @@ public sealed class OrderLedger
                 {
                     Owe(TimelineKind.ORDER_CANCELLED, CancelReason is { } why ? $"Order cancelled: {why.Message}" : "Order cancelled", at, null, null);
                     TakeBackPoints($"order:{Id:N}:cancelled", int.MaxValue, null);
+                    if (_redeemedAtCheckout is > 0 and var redeemed)
+                    {
+                        _points.Add(new OwedPoints($"order:{Id:N}:refunded", redeemed, PointsMove.Refund, null));
+                    }
+                    else if (!_wasPlaced)
+                    {
+                        // The checkout failed: what the customer set aside for it goes back.
+                        _points.Add(new OwedPoints($"order:{Id:N}:released", 0, PointsMove.ReleaseHolds, null));
+                    }
                 }
                 Step = SagaStep.Done;
                 Status = OrderStatus.CANCELLED;
@@ -507,6 +538,9 @@ public sealed class OrderLedger
             case StockRestored s:
                 _owed.RemoveAll(o => s.Movements.Contains(o.Movement));
                 break;
+            case CheckoutPointsRedeemed r:
+                _redeemedAtCheckout = r.Points;
+                break;
             case PointsSettled p:
                 _points.RemoveAll(o => p.Ids.Contains(o.Id));
                 break;
@@ -537,7 +571,7 @@ public sealed class OrderLedger
         if (take > 0)
         {
             _pointsReversed += take;
-            _points.Add(new OwedPoints(id, take, true, amount));
+            _points.Add(new OwedPoints(id, take, PointsMove.Reverse, amount));
         }
     }
 
@@ -562,7 +596,8 @@ public sealed class OrderLedger
     // ------------------------------------------------------------------ snapshot
 
     public OrderSnapshot ToSnapshot() => new(Step, Status, CartId, CustomerId, [.. _lines], Currency, PlacedAt, [.. _committed], CancelReason, Version,
-        Channel, [.. _fulfillments], [.. _returns], [.. _owed], [.. _points], [.. _outbox], _entries, _pointsEarned, _pointsReversed);
+        Channel, [.. _fulfillments], [.. _returns], [.. _owed], [.. _points], [.. _outbox], _entries, _pointsEarned, _pointsReversed,
+        _redeemedAtCheckout, _wasPlaced || Step == SagaStep.Done && Status != OrderStatus.CANCELLED);
 
     public static OrderLedger FromSnapshot(Guid id, OrderSnapshot s)
     {
@@ -600,6 +635,8 @@ public sealed class OrderLedger
         ledger._entries = s.Entries;
         ledger._pointsEarned = s.PointsEarned;
         ledger._pointsReversed = s.PointsReversed;
+        ledger._redeemedAtCheckout = s.RedeemedAtCheckout;
+        ledger._wasPlaced = s.WasPlaced;
         return ledger;
     }
 }
@@ -616,6 +653,7 @@ public sealed class OrderLedger
 [JsonDerivedType(typeof(StockRestored), "restored")]
 [JsonDerivedType(typeof(PointsSettled), "points-settled")]
 [JsonDerivedType(typeof(TimelineDelivered), "timeline-delivered")]
+[JsonDerivedType(typeof(CheckoutPointsRedeemed), "points-redeemed")]
 public abstract record OrderEvent;
 
 /// <summary>The order is written first, with the holds it needs; then the saga commits them.</summary>
@@ -637,8 +675,21 @@ public sealed record PointsSettled(IReadOnlyList<string> Ids) : OrderEvent;
 /// <summary>The customer's timeline acknowledged the entries up to this number.</summary>
 public sealed record TimelineDelivered(int UpTo) : OrderEvent;
 
-/// <summary>A wallet change due to the customer: points earned, or taken back (<see cref="Reverse"/>), under the wallet id <see cref="Id"/>.</summary>
-public sealed record OwedPoints(string Id, int Points, bool Reverse, decimal? Amount);
+/// <summary>The points the customer set aside for the checkout that the order spent.</summary>
+public sealed record CheckoutPointsRedeemed(int Points) : OrderEvent;
+
+public enum PointsMove
+{
+    Earn,
+    Reverse,
+    /// <summary>Points redeemed at checkout given back.</summary>
+    Refund,
+    /// <summary>What was set aside for the cart given back (the checkout failed).</summary>
+    ReleaseHolds,
+}
+
+/// <summary>A wallet change due to the customer, under the wallet id <see cref="Id"/>.</summary>
+public sealed record OwedPoints(string Id, int Points, PointsMove Move, decimal? Amount);
 
 /// <summary>A timeline entry due to the customer, numbered in the order's sequence.</summary>
 public sealed record OwedEntry(int Number, TimelineEntry Entry);
@@ -660,4 +711,4 @@ public sealed record OrderSnapshot(
     DateTimeOffset PlacedAt, IReadOnlyList<int> Committed, UserError? CancelReason, long Version,
     Channel? Channel = null, IReadOnlyList<FulfillmentState>? Fulfillments = null, IReadOnlyList<OrderReturnState>? Returns = null,
     IReadOnlyList<OwedStock>? Owed = null, IReadOnlyList<OwedPoints>? PointsOwed = null, IReadOnlyList<OwedEntry>? Outbox = null,
-    int Entries = 0, int PointsEarned = 0, int PointsReversed = 0);
+    int Entries = 0, int PointsEarned = 0, int PointsReversed = 0, int? RedeemedAtCheckout = null, bool WasPlaced = false);

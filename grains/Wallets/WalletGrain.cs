@@ -37,6 +37,9 @@ public sealed partial class WalletGrain(
     private IGrainTimer? _delivery;
     private int _deliveryFailures;
 
+    /// <summary>How long points stay set aside for a cart's checkout.</summary>
+    public static readonly TimeSpan HoldFor = TimeSpan.FromHours(1);
+
     private string Id => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -68,6 +71,18 @@ public sealed partial class WalletGrain(
     public Task<WalletResult> Reverse(string id, int points, WalletSource? source = null) =>
         Change(now => _ledger.Reverse(id, points, now, source));
 
+    public Task<WalletResult> Hold(string id, int points, Guid cartId) =>
+        Change(now => _ledger.Hold(id, points, cartId, now));
+
+    public Task<WalletResult> RedeemHeld(string id, Guid cartId, WalletSource? source = null) =>
+        Change(now => _ledger.RedeemHeld(id, cartId, now, source));
+
+    public Task<WalletResult> ReleaseHolds(Guid cartId) =>
+        Change(now => _ledger.ReleaseHolds(cartId, now));
+
+    public Task<WalletResult> Refund(string id, int points, WalletSource? source = null) =>
+        Change(now => _ledger.Refund(id, points, now, source));
+
     public async Task Resume()
     {
         if (!_broken)
@@ -94,7 +109,10 @@ public sealed partial class WalletGrain(
         {
             throw new JournalUnavailableException($"wallet {Id} is reloading after a failed write; retry");
         }
-        var result = command(clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        // Points set aside for a checkout that never came go back first, with the change itself.
+        _ledger.ReleaseHoldsOlderThan(now - HoldFor, now);
+        var result = command(now);
         if (_ledger.TakeCommit() is not { } commit)
         {
             // A refusal or a retry of a remembered change: nothing new to store.
@@ -180,6 +198,7 @@ public sealed partial class WalletGrain(
             WalletChange.ToppedUp => new(id, e.At, TimelineKind.WALLET_TOPPED_UP, $"Wallet topped up by {Money(e.Amount)}", e.Channel, e.StoreId, e.OrderId, e.Amount),
             WalletChange.Charged => new(id, e.At, TimelineKind.WALLET_CHARGED, $"Paid {Money(e.Amount)} from the wallet{at}", e.Channel, e.StoreId, e.OrderId, e.Amount),
             WalletChange.PointsRedeemed => new(id, e.At, TimelineKind.POINTS_REDEEMED, $"Redeemed {-points} points{at}", e.Channel, e.StoreId, e.OrderId, null, points),
+            WalletChange.PointsRefunded => new(id, e.At, TimelineKind.POINTS_REVERSED, $"{points} points redeemed on a cancelled order given back", e.Channel, e.StoreId, e.OrderId, null, points),
             WalletChange.PointsEarned when e.OrderId is null && e.StoreId is not null =>
                 new(id, e.At, TimelineKind.STORE_SALE, $"Bought for {Money(e.Amount)}{at}, earned {points} points", e.Channel ?? Channel.POS, e.StoreId, null, e.Amount, points),
             WalletChange.PointsEarned => new(id, e.At, TimelineKind.POINTS_EARNED, $"Earned {points} points", e.Channel, e.StoreId, e.OrderId, e.Amount, points),

@@ -10,6 +10,12 @@ public enum WalletChange
     PointsRedeemed,
     PointsEarned,
     PointsReversed,
+    /// <summary>Points set aside for a cart's checkout: not spendable elsewhere, spent or released with the checkout.</summary>
+    PointsHeld,
+    /// <summary>A cart's holds given back (its checkout failed, or they lapsed).</summary>
+    HoldsReleased,
+    /// <summary>Points redeemed on an order given back (the order was cancelled).</summary>
+    PointsRefunded,
 }
 
 /// <summary>
@@ -25,10 +31,14 @@ public sealed record WalletEvent(
     DateTimeOffset At,
     string? StoreId = null,
     Guid? OrderId = null,
-    Channel? Channel = null);
+    Channel? Channel = null,
+    Guid? CartId = null);
+
+/// <summary>Points set aside for a cart's checkout.</summary>
+public sealed record PointsHold(string Id, Guid CartId, int Points, DateTimeOffset At);
 
 /// <summary>What a remembered id did: its terms, so a reuse for other terms is a CONFLICT, and the wallet right after it.</summary>
-public sealed record RememberedChange(string Id, string Terms, decimal Balance, int Points, long Version, DateTimeOffset At);
+public sealed record RememberedChange(string Id, string Terms, decimal Balance, int Points, long Version, DateTimeOffset At, int Moved = 0);
 
 /// <summary>
 /// One durable commit of a wallet: its changes, and (when <see cref="DeliveredUpTo"/> is set) how
@@ -47,7 +57,8 @@ public sealed record WalletSnapshot(
     long Version,
     DateTimeOffset UpdatedAt,
     IReadOnlyList<RememberedChange> Remembered,
-    IReadOnlyList<OutboxEntry>? Outbox = null);
+    IReadOnlyList<OutboxEntry>? Outbox = null,
+    IReadOnlyList<PointsHold>? Holds = null);
 
 /// <summary>
 /// The rules of one customer's wallet, with no Orleans in it: commands validate and emit a
@@ -71,6 +82,7 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
     private readonly Queue<string> _rememberedOrder = new();
     private readonly List<WalletEvent> _pending = [];
     private readonly List<OutboxEntry> _outbox = [];
+    private readonly List<PointsHold> _holds = [];
     private long? _pendingDelivered;
 
     public string CustomerId { get; } = customerId;
@@ -84,8 +96,14 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
     public int RememberedCount => _remembered.Count;
     /// <summary>Changes applied but not yet acknowledged by the customer's timeline, oldest first.</summary>
     public IReadOnlyList<OutboxEntry> Outbox => _outbox;
+    public IReadOnlyList<PointsHold> Holds => _holds;
+    /// <summary>Points set aside for checkouts.</summary>
+    public int Held => _holds.Sum(h => h.Points);
+    /// <summary>Points the customer may spend: what they have, less what is set aside.</summary>
+    public int Available => Points - Held;
 
-    public WalletView View() => new(CustomerId, Balance, Currency, Points, Version, UpdatedAt);
+    /// <summary>The wallet as channels see it: the points are those the customer may spend.</summary>
+    public WalletView View() => new(CustomerId, Balance, Currency, Available, Version, UpdatedAt);
 
     public WalletResult TopUp(string id, decimal amount, DateTimeOffset now, WalletSource? source = null)
     {
@@ -131,11 +149,83 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
         {
             return Refuse(invalid);
         }
-        if (points > Points)
+        if (points > Available)
         {
-            return Refuse(new UserError(ErrorCode.INSUFFICIENT_FUNDS, $"{Points} points held, fewer than {points}", "points"));
+            return Refuse(new UserError(ErrorCode.INSUFFICIENT_FUNDS, $"{Available} points to spend, fewer than {points}", "points"));
         }
         return Emit(new WalletEvent(id, WalletChange.PointsRedeemed, 0, points, now, source?.StoreId, source?.OrderId, source?.Channel));
+    }
+
+    /// <summary>Sets <paramref name="points"/> aside for the checkout of <paramref name="cartId"/>.</summary>
+    public WalletResult Hold(string id, int points, Guid cartId, DateTimeOffset now)
+    {
+        if (Replay(id, Terms(WalletChange.PointsHeld, 0, points) + $":{cartId:N}") is { } replay)
+        {
+            return replay;
+        }
+        if (InvalidPoints(points) is { } invalid)
+        {
+            return Refuse(invalid);
+        }
+        if (points > Available)
+        {
+            return Refuse(new UserError(ErrorCode.INSUFFICIENT_FUNDS, $"{Available} points to spend, fewer than {points}", "points"));
+        }
+        return Emit(new WalletEvent(id, WalletChange.PointsHeld, 0, points, now, CartId: cartId));
+    }
+
+    /// <summary>Gives back what is set aside for <paramref name="cartId"/> (a no-op when nothing is).</summary>
+    public WalletResult ReleaseHolds(Guid cartId, DateTimeOffset now)
+    {
+        var held = _holds.Where(h => h.CartId == cartId).Sum(h => h.Points);
+        return held == 0
+            ? new WalletResult(View(), null)
+            : Emit(new WalletEvent($"cart:{cartId:N}:released:{Version + 1}", WalletChange.HoldsReleased, 0, held, now, CartId: cartId));
+    }
+
+    /// <summary>Gives back the holds older than <paramref name="before"/>, cart by cart; returns how many carts.</summary>
+    public int ReleaseHoldsOlderThan(DateTimeOffset before, DateTimeOffset now)
+    {
+        var carts = _holds.Where(h => h.At < before).Select(h => h.CartId).Distinct().ToList();
+        foreach (var cart in carts)
+        {
+            ReleaseHolds(cart, now);
+        }
+        return carts.Count;
+    }
+
+    /// <summary>
+    /// A checkout spends what is set aside for its cart (none: nothing happens). The result's
+    /// <see cref="WalletResult.Moved"/> is the points spent; the same id again answers the same.
+    /// </summary>
+    public WalletResult RedeemHeld(string id, Guid cartId, DateTimeOffset now, WalletSource? source = null)
+    {
+        if (Replay(id, $"{WalletChange.PointsRedeemed}:cart:{cartId:N}") is { } replay)
+        {
+            return replay;
+        }
+        var held = _holds.Where(h => h.CartId == cartId).Sum(h => h.Points);
+        return held == 0
+            ? new WalletResult(View(), null)
+            : Emit(new WalletEvent(id, WalletChange.PointsRedeemed, 0, held, now, source?.StoreId, source?.OrderId, source?.Channel, cartId));
+    }
+
+    /// <summary>Points redeemed on an order given back.</summary>
+    public WalletResult Refund(string id, int points, DateTimeOffset now, WalletSource? source = null)
+    {
+        if (Replay(id, Terms(WalletChange.PointsRefunded, 0, points)) is { } replay)
+        {
+            return replay;
+        }
+        if (InvalidPoints(points) is { } invalid)
+        {
+            return Refuse(invalid);
+        }
+        if ((long)Points + points > MaxPoints)
+        {
+            return Refuse(UserError.InvalidArgument("points", $"a wallet holds at most {MaxPoints} points"));
+        }
+        return Emit(new WalletEvent(id, WalletChange.PointsRefunded, 0, points, now, source?.StoreId, source?.OrderId, source?.Channel));
     }
 
     public WalletResult Earn(string id, int points, DateTimeOffset now, WalletSource? source = null)
@@ -223,6 +313,11 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
                 break;
             case WalletChange.PointsRedeemed:
                 Points -= e.Points;
+                if (e.CartId is { } cart)
+                {
+                    // A checkout spent what was set aside for its cart.
+                    _holds.RemoveAll(h => h.CartId == cart);
+                }
                 break;
             case WalletChange.PointsEarned:
                 var repaid = Math.Min(e.Points, PointsOwed);
@@ -230,30 +325,44 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
                 Points += e.Points - repaid;
                 break;
             case WalletChange.PointsReversed:
-                var taken = Math.Min(e.Points, Points);
+                // Held points stay backed: a reversal takes only what the customer may spend.
+                var taken = Math.Min(e.Points, Math.Max(0, Available));
                 Points -= taken;
                 PointsOwed += e.Points - taken;
+                break;
+            case WalletChange.PointsHeld:
+                _holds.Add(new PointsHold(e.Id, e.CartId!.Value, e.Points, e.At));
+                break;
+            case WalletChange.HoldsReleased:
+                _holds.RemoveAll(h => h.CartId == e.CartId);
+                break;
+            case WalletChange.PointsRefunded:
+                Points += e.Points;
                 break;
             default:
                 throw new InvalidOperationException($"unknown wallet change {e.Change}");
         }
         Version++;
         UpdatedAt = e.At;
-        _outbox.Add(new OutboxEntry(Version, e, PointsMoved(e, pointsBefore)));
-        Remember(new RememberedChange(e.Id, Terms(e.Change, e.Change is WalletChange.ToppedUp or WalletChange.Charged ? e.Amount : 0, e.Points), Balance, Points, Version, e.At));
+        if (e.Change is not (WalletChange.PointsHeld or WalletChange.HoldsReleased))
+        {
+            // Setting points aside for a checkout and giving them back are not the customer's history; spending them is.
+            _outbox.Add(new OutboxEntry(Version, e, Points - pointsBefore));
+        }
+        Remember(new RememberedChange(e.Id, TermsOf(e), Balance, Available, Version, e.At, e.Points));
     }
 
-    /// <summary>The effect of <paramref name="e"/> on points (negative when spent or reversed), as it was applied at its version.</summary>
-    private static int PointsMoved(WalletEvent e, int pointsBefore) => e.Change switch
+    /// <summary>The terms a command judged <paramref name="e"/> by: a retry must name the same.</summary>
+    private static string TermsOf(WalletEvent e) => e switch
     {
-        WalletChange.PointsEarned => e.Points,
-        WalletChange.PointsRedeemed => -e.Points,
-        WalletChange.PointsReversed => -Math.Min(e.Points, pointsBefore),
-        _ => 0,
+        { Change: WalletChange.ToppedUp or WalletChange.Charged } => Terms(e.Change, e.Amount, 0),
+        { Change: WalletChange.PointsHeld, CartId: { } cart } => Terms(e.Change, 0, e.Points) + $":{cart:N}",
+        { Change: WalletChange.PointsRedeemed, CartId: { } cart } => $"{WalletChange.PointsRedeemed}:cart:{cart:N}",
+        _ => Terms(e.Change, 0, e.Points),
     };
 
     public WalletSnapshot ToSnapshot() =>
-        new(Balance, Points, PointsOwed, Currency, Version, UpdatedAt, [.. _rememberedOrder.Select(id => _remembered[id])], [.. _outbox]);
+        new(Balance, Points, PointsOwed, Currency, Version, UpdatedAt, [.. _rememberedOrder.Select(id => _remembered[id])], [.. _outbox], [.. _holds]);
 
     public static WalletLedger FromSnapshot(string customerId, WalletSnapshot snapshot, int maxIds = DefaultMaxIds)
     {
@@ -271,6 +380,7 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
             ledger.Remember(r);
         }
         ledger._outbox.AddRange(snapshot.Outbox ?? []);
+        ledger._holds.AddRange(snapshot.Holds ?? []);
         return ledger;
     }
 
@@ -278,7 +388,7 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
     {
         _pending.Add(e);
         Apply(e);
-        return new WalletResult(View(), null);
+        return new WalletResult(View(), null, e.Points);
     }
 
     private WalletResult Refuse(UserError error) => new(View(), error);
@@ -290,7 +400,7 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
             return null;
         }
         return first.Terms == terms
-            ? new WalletResult(new WalletView(CustomerId, first.Balance, Currency, first.Points, first.Version, first.At), null)
+            ? new WalletResult(new WalletView(CustomerId, first.Balance, Currency, first.Points, first.Version, first.At), null, first.Moved)
             : Refuse(new UserError(ErrorCode.CONFLICT, $"the id '{id}' was already used for another wallet change", "id"));
     }
 

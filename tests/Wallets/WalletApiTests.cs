@@ -241,6 +241,65 @@ public sealed class WalletApiTests(OmniApiFixture omni)
             timeline["customer.timeline"].EnumerateArray().Select(e => (e.Str("kind"), e.Str("channel"))));
     }
 
+    [Fact]
+    public async Task Points_set_aside_for_a_cart_are_spent_by_its_order_and_given_back_when_it_is_cancelled()
+    {
+        var customerId = $"c-{Guid.NewGuid():N}";
+        var customer = await omni.CustomerToken(customerId);
+        var stranger = await omni.CustomerToken($"s-{Guid.NewGuid():N}");
+        var staff = await omni.StaffToken("s1");
+        (await omni.A.Send(Sale, new { sku = await omni.NewProduct(500, ("s1", 1)), quantity = 1, saleId = $"sale-{customerId}", customerId }, staff)).Ok();
+        var sku = await omni.NewProduct(10, ("s1", 5));
+        var cartId = await NewCart(customer, sku, 2);
+        const string AtCheckout = """
+            mutation($cartId: ID!, $points: Int!, $id: ID!) { redeemPoints(points: $points, redemptionId: $id, cartId: $cartId) { wallet { points version } errors { code } } }
+            """;
+
+        var held = await omni.A.Send(AtCheckout, new { cartId, points = 300, id = "rd1" }, customer);
+        var retried = await omni.B.Send(AtCheckout, new { cartId, points = 300, id = "rd1" }, customer);
+        var tooMany = await omni.A.Send(AtCheckout, new { cartId, points = 201, id = "rd2" }, customer);
+        var strangers = await omni.A.Send(AtCheckout, new { cartId, points = 1, id = "rd3" }, stranger);
+        var atTill = await omni.A.Send(Redeem, new { customerId, points = 201, id = "till-1" }, staff);
+        var order = await Checkout(customer, cartId);
+        var afterCheckout = await Eventually.Get(() => omni.A.Send(Profile, new { id = customerId }, staff),
+            r => r.Ok()["customer.wallet.version"].GetInt32() >= 4, TimeSpan.FromSeconds(30), "the points earned by the order");
+        (await omni.B.Send("mutation($id: ID!) { cancelOrder(orderId: $id) { order { status } errors { code } } }", new { id = order.Str("id") }, customer)).Ok();
+        var afterCancel = await Eventually.Get(() => omni.A.Send(Profile, new { id = customerId }, staff),
+            r => r.Ok()["customer.wallet.version"].GetInt32() >= 6, TimeSpan.FromSeconds(30), "the cancel's points");
+
+        Assert.Equal((200, 2), (held.Ok()["redeemPoints.wallet.points"].GetInt32(), held["redeemPoints.wallet.version"].GetInt32()));
+        Assert.Equal(held["redeemPoints.wallet"].ToString(), retried.Ok()["redeemPoints.wallet"].ToString());
+        Assert.Equal(["INSUFFICIENT_FUNDS"], tooMany.Ok().UserErrors("redeemPoints"));
+        Assert.Equal(["FORBIDDEN"], strangers.ErrorCodes);
+        Assert.Equal(["INSUFFICIENT_FUNDS"], atTill.Ok().UserErrors("redeemPoints")); // set aside: not spendable at a till either
+        Assert.Equal((300, "PLACED"), (order.Int("pointsRedeemed"), order.Str("status")));
+        // 20.00 less 3.00 paid with points earns 17: 500 - 300 + 17.
+        Assert.Equal((217, 4), (afterCheckout["customer.wallet.points"].GetInt32(), afterCheckout["customer.wallet.version"].GetInt32()));
+        Assert.Equal((500, 6), (afterCancel["customer.wallet.points"].GetInt32(), afterCancel["customer.wallet.version"].GetInt32()));
+        var entries = await Eventually.Get(() => omni.A.Send(Profile, new { id = customerId }, staff),
+            r => r.Ok()["customer.timeline"].EnumerateArray().Count(e => e.Str("kind") == "POINTS_REVERSED") == 2, TimeSpan.FromSeconds(30), "the refund on the timeline");
+        Assert.Equal([-300], entries["customer.timeline"].EnumerateArray().Where(e => e.Str("kind") == "POINTS_REDEEMED").Select(e => e.Int("points")));
+        Assert.Equal([300, -17], entries["customer.timeline"].EnumerateArray().Where(e => e.Str("kind") == "POINTS_REVERSED").Select(e => e.Int("points")));
+    }
+
+    private async Task<string> NewCart(string customer, string sku, int quantity)
+    {
+        var cartId = (await omni.A.Send("mutation { startSession(channel: WEB) { session { cartId } } }", token: customer)).Ok()["startSession.session.cartId"].GetString()!;
+        (await omni.A.Send("""
+            mutation($cartId: ID!, $sku: ID!, $quantity: Int!) { addCartLine(cartId: $cartId, sku: $sku, quantity: $quantity, fulfillment: { kind: PICKUP, storeId: "s1" }) { errors { code } } }
+            """, new { cartId, sku, quantity }, customer)).Ok();
+        return cartId;
+    }
+
+    private async Task<JsonElement> Checkout(string customer, string cartId)
+    {
+        var checkout = await omni.A.Send("""
+            mutation($cartId: ID!, $key: ID!) { checkout(cartId: $cartId, idempotencyKey: $key) { order { id status pointsRedeemed } errors { code } } }
+            """, new { cartId, key = Guid.NewGuid().ToString("N") }, customer);
+        Assert.Empty(checkout.Ok().UserErrors("checkout"));
+        return checkout["checkout.order"];
+    }
+
     /// <summary>A pickup order at s1 of <paramref name="quantity"/> units, through the web; returns its id.</summary>
     private async Task<string> PlaceOrder(string customer, string sku, int quantity)
     {

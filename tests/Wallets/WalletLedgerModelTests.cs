@@ -63,9 +63,11 @@ public sealed class WalletLedgerModelTests
     private static (WalletResult, (ErrorCode? Code, (decimal, int, long) View)) Deliver(WalletLedger ledger, Model model, int keep)
     {
         ledger.Delivered(ledger.Version - keep);
-        model.Undelivered = Math.Min(model.Undelivered, keep);
-        return (new WalletResult(ledger.View(), null), (null, (model.Balance, model.Points, model.Version)));
+        model.Undelivered.RemoveAll(v => v <= model.Version - keep);
+        return (new WalletResult(ledger.View(), null), (null, (model.Balance, model.Points - model.Held, model.Version)));
     }
+
+    private static Guid Cart(int i) => new(i, 0, 0, [0, 0, 0, 0, 0, 0, 0, 0]);
 
     private static (string?, ErrorCode?) Field(WalletResult r) => (r.Error?.Field, r.Error?.Code);
 
@@ -86,6 +88,10 @@ public sealed class WalletLedgerModelTests
                 Op.Earn e => (ledger.Earn(e.Id, e.Points, now), model.PointsChange(e.Id, "earn", e.Points, now)),
                 Op.Reverse v => (ledger.Reverse(v.Id, v.Points, now), model.PointsChange(v.Id, "reverse", v.Points, now)),
                 Op.Deliver d => Deliver(ledger, model, d.Keep),
+                Op.Hold h => (ledger.Hold(h.Id, h.Points, Cart(h.Cart), now), model.Hold(h.Id, h.Points, h.Cart)),
+                Op.Release r => (ledger.ReleaseHolds(Cart(r.Cart), now), model.Release(r.Cart)),
+                Op.Checkout c => (ledger.RedeemHeld(c.Id, Cart(c.Cart), now), model.RedeemHeld(c.Id, c.Cart)),
+                Op.Refund f => (ledger.Refund(f.Id, f.Points, now), model.PointsChange(f.Id, "refund", f.Points, now)),
                 _ => throw new InvalidOperationException(),
             };
             if (ledger.TakeCommit() is { } commit)
@@ -94,10 +100,10 @@ public sealed class WalletLedgerModelTests
             }
             Assert.Equal(expected.Code, actual.Error?.Code);
             Assert.Equal(expected.View, (actual.Wallet.Balance, actual.Wallet.Points, actual.Wallet.Version));
-            Assert.Equal((model.Balance, model.Points, model.Owed, model.Version), (ledger.Balance, ledger.Points, ledger.PointsOwed, ledger.Version));
-            Assert.True(ledger.Balance >= 0 && ledger.Points >= 0 && ledger.PointsOwed >= 0);
-            // The outbox holds every change the timeline has not acknowledged, in order, each once.
-            Assert.Equal(Enumerable.Range((int)(model.Version - model.Undelivered + 1), model.Undelivered).Select(v => (long)v), ledger.Outbox.Select(o => o.Version));
+            Assert.Equal((model.Balance, model.Points, model.Owed, model.Version, model.Held), (ledger.Balance, ledger.Points, ledger.PointsOwed, ledger.Version, ledger.Held));
+            Assert.True(ledger.Balance >= 0 && ledger.Available >= 0 && ledger.Held >= 0 && ledger.PointsOwed >= 0);
+            // The outbox holds every change of the customer's history the timeline has not acknowledged, in order, each once.
+            Assert.Equal(model.Undelivered, ledger.Outbox.Select(o => o.Version));
         }
 
         var replayed = new WalletLedger("c1", maxIds);
@@ -108,9 +114,10 @@ public sealed class WalletLedgerModelTests
         var restored = WalletLedger.FromSnapshot("c1", ledger.ToSnapshot(), maxIds);
         foreach (var rebuilt in new[] { replayed, restored })
         {
-            Assert.Equal(ledger.ToSnapshot() with { Remembered = [], Outbox = [] }, rebuilt.ToSnapshot() with { Remembered = [], Outbox = [] });
+            Assert.Equal(ledger.ToSnapshot() with { Remembered = [], Outbox = [], Holds = [] }, rebuilt.ToSnapshot() with { Remembered = [], Outbox = [], Holds = [] });
             Assert.Equal(ledger.ToSnapshot().Remembered, rebuilt.ToSnapshot().Remembered);
             Assert.Equal(ledger.Outbox, rebuilt.Outbox);
+            Assert.Equal(ledger.Holds, rebuilt.Holds);
         }
     }
 
@@ -124,7 +131,9 @@ public sealed class WalletLedgerModelTests
         public int Points { get; private set; }
         public int Owed { get; private set; }
         public long Version { get; private set; }
-        public int Undelivered { get; set; }
+        public List<long> Undelivered { get; } = [];
+        public Dictionary<int, int> HeldFor { get; } = [];
+        public int Held => HeldFor.Values.Sum();
 
         public (ErrorCode? Code, (decimal, int, long) View) Money(string id, string kind, int cents, DateTimeOffset now)
         {
@@ -146,6 +155,51 @@ public sealed class WalletLedgerModelTests
             return Changed(id, terms);
         }
 
+        public (ErrorCode? Code, (decimal, int, long) View) Hold(string id, int points, int cart)
+        {
+            var terms = $"hold:{points}:{cart}";
+            if (Seen(id, terms) is { } replay)
+            {
+                return replay;
+            }
+            if (points <= 0 || points > WalletLedger.MaxPointsPerChange)
+            {
+                return (ErrorCode.INVALID_ARGUMENT, Now());
+            }
+            if (points > Points - Held)
+            {
+                return (ErrorCode.INSUFFICIENT_FUNDS, Now());
+            }
+            HeldFor[cart] = HeldFor.GetValueOrDefault(cart) + points;
+            return Changed(id, terms, history: false);
+        }
+
+        public (ErrorCode? Code, (decimal, int, long) View) Release(int cart)
+        {
+            if (HeldFor.GetValueOrDefault(cart) == 0)
+            {
+                return (null, Now());
+            }
+            HeldFor.Remove(cart);
+            return Changed($"released:{Version + 1}", "release", history: false);
+        }
+
+        public (ErrorCode? Code, (decimal, int, long) View) RedeemHeld(string id, int cart)
+        {
+            var terms = $"checkout:{cart}";
+            if (Seen(id, terms) is { } replay)
+            {
+                return replay;
+            }
+            if (HeldFor.GetValueOrDefault(cart) is var held && held == 0)
+            {
+                return (null, Now());
+            }
+            Points -= held;
+            HeldFor.Remove(cart);
+            return Changed(id, terms);
+        }
+
         public (ErrorCode? Code, (decimal, int, long) View) PointsChange(string id, string kind, int points, DateTimeOffset now)
         {
             var terms = $"{kind}:{points}";
@@ -159,8 +213,11 @@ public sealed class WalletLedgerModelTests
             }
             switch (kind)
             {
-                case "redeem" when points > Points:
+                case "redeem" when points > Points - Held:
                     return (ErrorCode.INSUFFICIENT_FUNDS, Now());
+                case "refund":
+                    Points += points;
+                    break;
                 case "redeem":
                     Points -= points;
                     break;
@@ -170,7 +227,7 @@ public sealed class WalletLedgerModelTests
                     Points += points - repaid;
                     break;
                 default:
-                    var taken = Math.Min(Points, points);
+                    var taken = Math.Min(Points - Held, points);
                     Points -= taken;
                     Owed += points - taken;
                     break;
@@ -183,13 +240,16 @@ public sealed class WalletLedgerModelTests
                 ? first.Terms == terms ? (null, (first.Balance, first.Points, first.Version)) : (ErrorCode.CONFLICT, Now())
                 : null;
 
-        private (decimal, int, long) Now() => (Balance, Points, Version);
+        private (decimal, int, long) Now() => (Balance, Points - Held, Version);
 
-        private (ErrorCode?, (decimal, int, long)) Changed(string id, string terms)
+        private (ErrorCode?, (decimal, int, long)) Changed(string id, string terms, bool history = true)
         {
             Version++;
-            Undelivered++;
-            _seen[id] = (terms, Balance, Points, Version);
+            if (history)
+            {
+                Undelivered.Add(Version);
+            }
+            _seen[id] = (terms, Balance, Points - Held, Version);
             _order.Add(id);
             if (_order.Count > maxIds)
             {
@@ -208,6 +268,10 @@ public sealed class WalletLedgerModelTests
         public sealed record Earn(string Id, int Points) : Op;
         public sealed record Reverse(string Id, int Points) : Op;
         public sealed record Deliver(int Keep) : Op;
+        public sealed record Hold(string Id, int Points, int Cart) : Op;
+        public sealed record Release(int Cart) : Op;
+        public sealed record Checkout(string Id, int Cart) : Op;
+        public sealed record Refund(string Id, int Points) : Op;
     }
 
     public static class WalletOps
@@ -224,7 +288,11 @@ public sealed class WalletLedgerModelTests
                 (3, ids.SelectMany(id => points, (id, p) => (Op)new Op.Redeem(id, p))),
                 (3, ids.SelectMany(id => points, (id, p) => (Op)new Op.Earn(id, p))),
                 (2, ids.SelectMany(id => points, (id, p) => (Op)new Op.Reverse(id, p))),
-                (2, Gen.Choose(0, 3).Select(k => (Op)new Op.Deliver(k))));
+                (2, Gen.Choose(0, 3).Select(k => (Op)new Op.Deliver(k))),
+                (2, ids.SelectMany(id => points, (id, p) => (id, p)).SelectMany(x => Gen.Choose(1, 2), (x, c) => (Op)new Op.Hold(x.id, x.p, c))),
+                (1, Gen.Choose(1, 2).Select(c => (Op)new Op.Release(c))),
+                (2, ids.SelectMany(id => Gen.Choose(1, 2), (id, c) => (Op)new Op.Checkout(id, c))),
+                (1, ids.SelectMany(id => points, (id, p) => (Op)new Op.Refund(id, p))));
             return Gen.ArrayOf(ops).ToArbitrary();
         }
     }

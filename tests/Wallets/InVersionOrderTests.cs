@@ -1,0 +1,51 @@
+using Omni.Api.Live;
+
+namespace Omni.Tests.Wallets;
+
+/// <summary>Observer callbacks that arrive swapped are published in version order; a gap that never fills is passed after a bounded wait.</summary>
+[Trait("Tier", "Unit")]
+public sealed class InVersionOrderTests
+{
+    private sealed record State(long Version);
+
+    [Fact]
+    public void Swapped_arrivals_are_published_in_order_and_a_stale_one_is_dropped()
+    {
+        var published = new List<long>();
+        var order = new InVersionOrder<State>(s => s.Version, s => published.Add(s.Version));
+
+        foreach (var v in new long[] { 1, 3, 4, 2, 2, 5, 1 })
+        {
+            order.Add(new State(v));
+        }
+
+        Assert.Equal([1, 2, 3, 4, 5], published);
+    }
+
+    [Fact]
+    public async Task A_gap_that_never_fills_is_passed_after_the_wait_and_a_flood_at_once()
+    {
+        var published = new List<long>();
+        var order = new InVersionOrder<State>(s => s.Version, s => { lock (published) { published.Add(s.Version); } });
+        order.Add(new State(1));
+        order.Add(new State(3));
+        order.Add(new State(4));
+
+        var afterWait = await Eventually.Get(() => Task.FromResult(Snapshot(published)), p => p.Count == 3, TimeSpan.FromSeconds(10), "the gap is passed");
+        for (var v = 6; v <= 6 + InVersionOrder<State>.MaxEarly; v++)
+        {
+            order.Add(new State(v));
+        }
+
+        Assert.Equal([1, 3, 4], afterWait);
+        Assert.Equal([1, 3, 4, .. Enumerable.Range(6, InVersionOrder<State>.MaxEarly + 1).Select(v => (long)v)], Snapshot(published));
+    }
+
+    private static List<long> Snapshot(List<long> published)
+    {
+        lock (published)
+        {
+            return [.. published];
+        }
+    }
+}
