@@ -139,7 +139,8 @@ public sealed class Wallet : IScenario
     {
         var token = await context.Tokens.Ops(context.Node(0).Node);
         var touched = _books.Where(b => b.Value.Touched && !b.Value.Uncertain).ToList();
-        await Parallel.ForEachAsync(touched.Chunk(50), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
+        // 25 aliases a request: under the API's limit on aliases (30).
+        await Parallel.ForEachAsync(touched.Chunk(25), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken },
             async (chunk, ct) =>
             {
                 var document = new StringBuilder("query Balances {");
@@ -149,6 +150,10 @@ public sealed class Wallet : IScenario
                 }
                 document.Append(" }");
                 using var response = await context.Node(0).Send(document.ToString(), null, token, ct);
+                if (response.HasErrors)
+                {
+                    throw new InvalidOperationException($"reading wallets back: {response.ErrorCode}: {response.ErrorMessage}");
+                }
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     var (customer, book) = chunk[i];
