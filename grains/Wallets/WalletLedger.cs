@@ -77,6 +77,8 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
     public const int MaxPointsPerChange = 10_000_000;
     public const int MaxPoints = 1_000_000_000;
     public const string DefaultCurrency = "EUR";
+    /// <summary>Points set aside at once, over every cart: a caller cannot grow the wallet's state without bound.</summary>
+    public const int MaxHolds = 100;
 
     private readonly Dictionary<string, RememberedChange> _remembered = new(StringComparer.Ordinal);
     private readonly Queue<string> _rememberedOrder = new();
@@ -170,6 +172,10 @@ public sealed class WalletLedger(string customerId, int maxIds = WalletLedger.De
         if (points > Available)
         {
             return Refuse(new UserError(ErrorCode.INSUFFICIENT_FUNDS, $"{Available} points to spend, fewer than {points}", "points"));
+        }
+        if (_holds.Count >= MaxHolds)
+        {
+            return Refuse(UserError.InvalidArgument("redemptionId", $"at most {MaxHolds} redemptions may wait for a checkout at once"));
         }
         return Emit(new WalletEvent(id, WalletChange.PointsHeld, 0, points, now, CartId: cartId));
     }

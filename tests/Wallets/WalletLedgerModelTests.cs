@@ -69,6 +69,24 @@ public sealed class WalletLedgerModelTests
 
     private static Guid Cart(int i) => new(i, 0, 0, [0, 0, 0, 0, 0, 0, 0, 0]);
 
+    [Fact]
+    public void Points_set_aside_are_bounded_and_go_back_when_old()
+    {
+        var ledger = new WalletLedger("c1");
+        Assert.True(ledger.Earn("e1", 1000, Start).Succeeded);
+        for (var i = 0; i < WalletLedger.MaxHolds; i++)
+        {
+            Assert.True(ledger.Hold($"h{i}", 1, Guid.NewGuid(), Start.AddMinutes(i % 2 * 30)).Succeeded);
+        }
+
+        var over = ledger.Hold("one-more", 1, Guid.NewGuid(), Start);
+        var released = ledger.ReleaseHoldsOlderThan(Start.AddMinutes(1), Start.AddHours(1));
+
+        Assert.Equal(("redemptionId", ErrorCode.INVALID_ARGUMENT), Field(over));
+        Assert.Equal(WalletLedger.MaxHolds / 2, released);
+        Assert.Equal((WalletLedger.MaxHolds / 2, 1000 - WalletLedger.MaxHolds / 2), (ledger.Held, ledger.Available));
+    }
+
     private static (string?, ErrorCode?) Field(WalletResult r) => (r.Error?.Field, r.Error?.Code);
 
     private static void Run(Op[] ops, int maxIds)
