@@ -251,6 +251,9 @@ public sealed class WalletApiTests(OmniApiFixture omni)
         (await omni.A.Send(Sale, new { sku = await omni.NewProduct(500, ("s1", 1)), quantity = 1, saleId = $"sale-{customerId}", customerId }, staff)).Ok();
         var sku = await omni.NewProduct(10, ("s1", 5));
         var cartId = await NewCart(customer, sku, 2);
+        await using var app = await OmniApiFixture.Socket(omni.B, customer);
+        await app.Subscribe("w", "subscription { myWalletUpdated { points version } }");
+        Assert.Equal((500, 1), await Points(await app.Next("w", "myWalletUpdated")));
         const string AtCheckout = """
             mutation($cartId: ID!, $points: Int!, $id: ID!) { redeemPoints(points: $points, redemptionId: $id, cartId: $cartId) { wallet { points version } errors { code } } }
             """;
@@ -267,6 +270,13 @@ public sealed class WalletApiTests(OmniApiFixture omni)
         var afterCancel = await Eventually.Get(() => omni.A.Send(Profile, new { id = customerId }, staff),
             r => r.Ok()["customer.wallet.version"].GetInt32() >= 6, TimeSpan.FromSeconds(30), "the cancel's points");
 
+        // The app saw every version live, in order: set aside, spent by the order, earned, taken back, refunded.
+        var live = new List<(int, int)>();
+        for (var v = 2; v <= 6; v++)
+        {
+            live.Add(await Points(await app.Next("w", "myWalletUpdated")));
+        }
+        Assert.Equal([(200, 2), (200, 3), (217, 4), (200, 5), (500, 6)], live);
         Assert.Equal((200, 2), (held.Ok()["redeemPoints.wallet.points"].GetInt32(), held["redeemPoints.wallet.version"].GetInt32()));
         Assert.Equal(held["redeemPoints.wallet"].ToString(), retried.Ok()["redeemPoints.wallet"].ToString());
         Assert.Equal(["INSUFFICIENT_FUNDS"], tooMany.Ok().UserErrors("redeemPoints"));
@@ -281,6 +291,8 @@ public sealed class WalletApiTests(OmniApiFixture omni)
         Assert.Equal([-300], entries["customer.timeline"].EnumerateArray().Where(e => e.Str("kind") == "POINTS_REDEEMED").Select(e => e.Int("points")));
         Assert.Equal([300, -17], entries["customer.timeline"].EnumerateArray().Where(e => e.Str("kind") == "POINTS_REVERSED").Select(e => e.Int("points")));
     }
+
+    private static Task<(int, int)> Points(JsonElement wallet) => Task.FromResult((wallet.Int("points"), wallet.Int("version")));
 
     private async Task<string> NewCart(string customer, string sku, int quantity)
     {
