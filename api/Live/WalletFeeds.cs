@@ -27,7 +27,7 @@ public sealed class WalletFeed(IClusterClient client, IOptions<LiveOptions> opti
             return Task.CompletedTask;
         }
 
-        protected override Task Subscribe(IWalletObserver reference) => grain.Subscribe(reference);
+        protected override async Task Subscribe(IWalletObserver reference) => _inOrder.From(await grain.Subscribe(reference));
 
         protected override Task Unsubscribe(IWalletObserver reference) => grain.Unsubscribe(reference);
     }
@@ -56,7 +56,7 @@ public sealed class TimelineFeed(IClusterClient client, IOptions<LiveOptions> op
             return Task.CompletedTask;
         }
 
-        protected override Task Subscribe(ITimelineObserver reference) => grain.Subscribe(reference);
+        protected override async Task Subscribe(ITimelineObserver reference) => _inOrder.From(await grain.Subscribe(reference));
 
         protected override Task Unsubscribe(ITimelineObserver reference) => grain.Unsubscribe(reference);
     }
@@ -67,6 +67,9 @@ public sealed class TimelineFeed(IClusterClient client, IOptions<LiveOptions> op
 /// thread pool, so two quick ones may arrive swapped; the feed would then drop the older one as
 /// stale. This puts them back in order: a version after a gap waits (at most
 /// <see cref="MaxWait"/>, or until <see cref="MaxEarly"/> are waiting) for the ones before it.
+/// Until the grain has said which version the observer hears the changes after (<see cref="From"/>,
+/// the answer to subscribing), everything that arrives waits the same way, so even the first two
+/// changes cannot overtake each other.
 /// </summary>
 public sealed class InVersionOrder<T>(Func<T, long> versionOf, Action<T> publish) where T : class
 {
@@ -78,6 +81,23 @@ public sealed class InVersionOrder<T>(Func<T, long> versionOf, Action<T> publish
     private long? _last;
     private int _waiting;
 
+    /// <summary>The grain registered the observer after <paramref name="version"/>: what follows it is next (a renewal that finds the grain further on skips ahead).</summary>
+    public void From(long version)
+    {
+        lock (_lock)
+        {
+            if (_last is null || version > _last)
+            {
+                _last = version;
+                while (_early.Count > 0 && _early.Keys[0] <= version)
+                {
+                    _early.RemoveAt(0);
+                }
+                Drain(all: false);
+            }
+        }
+    }
+
     public void Add(T state)
     {
         var version = versionOf(state);
@@ -87,7 +107,7 @@ public sealed class InVersionOrder<T>(Func<T, long> versionOf, Action<T> publish
             {
                 return;
             }
-            if (_last is null || version == _last + 1)
+            if (_last is not null && version == _last + 1)
             {
                 Emit(state, version);
                 Drain(all: false);
@@ -117,7 +137,7 @@ public sealed class InVersionOrder<T>(Func<T, long> versionOf, Action<T> publish
 
     private void Drain(bool all)
     {
-        while (_early.Count > 0 && (all || _early.Keys[0] == _last + 1))
+        while (_early.Count > 0 && (all || (_last is not null && _early.Keys[0] == _last + 1)))
         {
             var (version, state) = (_early.Keys[0], _early.Values[0]);
             _early.RemoveAt(0);

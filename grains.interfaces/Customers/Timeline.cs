@@ -62,8 +62,9 @@ public interface ICustomerTimelineGrain : IGrainWithStringKey
     [Alias("Last"), ReadOnly]
     Task<TimelineItem?> Last();
 
+    /// <summary>Registers (or renews) the observer; returns the sequence number it will hear the entries after.</summary>
     [Alias("Subscribe")]
-    Task Subscribe(ITimelineObserver observer);
+    Task<long> Subscribe(ITimelineObserver observer);
 
     [Alias("Unsubscribe")]
     Task Unsubscribe(ITimelineObserver observer);

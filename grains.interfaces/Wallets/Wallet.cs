@@ -83,8 +83,9 @@ public interface IWalletGrain : IGrainWithStringKey
     [Alias("Resume")]
     Task Resume();
 
+    /// <summary>Registers (or renews) the observer; returns the version it will hear the changes after.</summary>
     [Alias("Subscribe")]
-    Task Subscribe(IWalletObserver observer);
+    Task<long> Subscribe(IWalletObserver observer);
 
     [Alias("Unsubscribe")]
     Task Unsubscribe(IWalletObserver observer);

@@ -104,10 +104,10 @@ public sealed partial class CustomerTimelineGrain(NpgsqlDataSource db, ILogger<C
 
     public Task<TimelineItem?> Last() => Task.FromResult(_recent.Count > 0 ? _recent[^1] : null);
 
-    public Task Subscribe(ITimelineObserver observer)
+    public Task<long> Subscribe(ITimelineObserver observer)
     {
         _observers.Subscribe(observer, observer);
-        return Task.CompletedTask;
+        return Task.FromResult(_next - 1);
     }
 
     public Task Unsubscribe(ITimelineObserver observer)

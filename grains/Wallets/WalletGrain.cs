@@ -91,10 +91,10 @@ public sealed partial class WalletGrain(
         }
     }
 
-    public Task Subscribe(IWalletObserver observer)
+    public Task<long> Subscribe(IWalletObserver observer)
     {
         _observers.Subscribe(observer, observer);
-        return Task.CompletedTask;
+        return Task.FromResult(_ledger.Version);
     }
 
     public Task Unsubscribe(IWalletObserver observer)
