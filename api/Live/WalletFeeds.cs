@@ -14,6 +14,9 @@ public sealed class WalletFeed(IClusterClient client, IOptions<LiveOptions> opti
 
     protected override IFeedRegistration Register(string key, Action<WalletView> publish) => new Registration(client, Grain(key), publish);
 
+    protected override void Renewed(IFeedRegistration registration, WalletView current, Action<WalletView> publish) =>
+        ((Registration)registration).WalletChanged(current);
+
     private IWalletGrain Grain(string key) => client.GetGrain<IWalletGrain>(key);
 
     private sealed class Registration(IClusterClient client, IWalletGrain grain, Action<WalletView> publish)
@@ -42,6 +45,9 @@ public sealed class TimelineFeed(IClusterClient client, IOptions<LiveOptions> op
     protected override Task<TimelineItem?> Current(string key) => Grain(key).Last();
 
     protected override IFeedRegistration Register(string key, Action<TimelineItem> publish) => new Registration(client, Grain(key), publish);
+
+    protected override void Renewed(IFeedRegistration registration, TimelineItem current, Action<TimelineItem> publish) =>
+        ((Registration)registration).EntryAdded(current);
 
     private ICustomerTimelineGrain Grain(string key) => client.GetGrain<ICustomerTimelineGrain>(key);
 
@@ -81,12 +87,16 @@ public sealed class InVersionOrder<T>(Func<T, long> versionOf, Action<T> publish
     private long? _last;
     private int _waiting;
 
-    /// <summary>The grain registered the observer after <paramref name="version"/>: what follows it is next (a renewal that finds the grain further on skips ahead).</summary>
+    /// <summary>
+    /// The grain registered the observer after <paramref name="version"/>: what follows it is next.
+    /// Only the first answer counts: a renewal's answer may be ahead of changes still on their way
+    /// here, and those must not be skipped (a change that is really lost is passed after the wait).
+    /// </summary>
     public void From(long version)
     {
         lock (_lock)
         {
-            if (_last is null || version > _last)
+            if (_last is null)
             {
                 _last = version;
                 while (_early.Count > 0 && _early.Keys[0] <= version)

@@ -61,8 +61,9 @@ public sealed class InVersionOrderTests
         Assert.Equal([2, 3, 4], published);
     }
 
+    /// <summary>Found by the third wallet load run: a renewal answered with the grain's version while changes before it were still on their way, and they were skipped.</summary>
     [Fact]
-    public void A_renewal_that_finds_the_grain_further_on_skips_ahead()
+    public void A_renewal_answered_ahead_of_changes_still_on_their_way_skips_none_of_them()
     {
         var published = new List<long>();
         var order = new InVersionOrder<State>(s => s.Version, s => published.Add(s.Version));
@@ -71,9 +72,10 @@ public sealed class InVersionOrderTests
 
         order.From(9);
         order.Add(new State(8));
-        order.Add(new State(10));
+        order.Add(new State(7));
+        order.Add(new State(9));
 
-        Assert.Equal([6, 10], published);
+        Assert.Equal([6, 7, 8, 9], published);
     }
 
     private static List<long> Snapshot(List<long> published)
