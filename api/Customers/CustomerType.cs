@@ -3,6 +3,7 @@ using Omni.Api.Carts;
 using Omni.Api.Orders;
 using Omni.Api.Schema;
 using Omni.Api.Sessions;
+using Omni.Api.Wallets;
 using Omni.Carts;
 using Omni.Customers;
 using Omni.Orders;
@@ -33,5 +34,6 @@ public sealed class CustomerType : ObjectGraphType<CustomerView>
                 var orders = await Task.WhenAll(c.Source.Orders.Select(id => grains.GetGrain<IOrderGrain>(id).Get()));
                 return orders.OfType<OrderView>().ToList();
             });
+        this.AddProfileFields();
     }
 }

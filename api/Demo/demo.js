@@ -342,6 +342,58 @@ async function startPickupQueue() {
   });
 }
 
+// ------------------------------------------------------------------ wallet and timeline
+const WALLET_FIELDS = "customerId balance currency points version updatedAt";
+const ENTRY_FIELDS = "id at kind channel storeId amount points summary";
+state.timeline = new Map();   // the shopper's timeline entries, by id
+
+function renderWallet(target, wallet) {
+  $(target).textContent = `${wallet.balance.toFixed(2)} ${wallet.currency} · ${wallet.points} points`;
+  $(target + "-version").textContent = `v${wallet.version}`;
+  $(target).dataset.version = String(wallet.version);
+}
+
+function showEntry(entry) {
+  if (state.timeline.has(entry.id)) return false;
+  state.timeline.set(entry.id, entry);
+  const newest = [...state.timeline.values()].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 20);
+  $("timeline").replaceChildren(...newest.map((e) => el("div", { className: "line", "data-entry": e.kind },
+    el("div", {}, el("b", {}, e.kind), " ", e.summary),
+    el("div", { className: "meta" }, `${e.at.substring(11, 19)}${e.channel ? " · " + e.channel : ""}${e.points ? " · " + e.points + " points" : ""}`))));
+  return true;
+}
+
+async function startWallet(customer) {
+  // The app: the shopper's wallet and timeline, live; a top-up from the app.
+  await state.appSocket.subscribe(`subscription { myWalletUpdated { ${WALLET_FIELDS} } }`, {}, (data) => {
+    const wallet = data?.myWalletUpdated;
+    if (!wallet) return;
+    renderWallet("wallet", wallet);
+    log("app", `wallet v${wallet.version}: ${wallet.balance.toFixed(2)} ${wallet.currency}, ${wallet.points} points`, Date.now() - new Date(wallet.updatedAt).getTime());
+  });
+  for (const entry of (await gql(`{ me { timeline(first: 20) { ${ENTRY_FIELDS} } } }`, {}, state.customerToken)).me.timeline) showEntry(entry);
+  await state.appSocket.subscribe(`subscription { myTimelineUpdated { ${ENTRY_FIELDS} } }`, {}, (data) => {
+    const entry = data?.myTimelineUpdated;
+    if (entry && showEntry(entry)) log("app", `timeline: ${entry.kind} ${entry.summary}`, Date.now() - new Date(entry.at).getTime());
+  });
+  $("app-topup").onclick = async () => {
+    const data = await gql(`mutation($k: ID!) { topUpWallet(amount: 10, idempotencyKey: $k) { wallet { version } errors { code message } } }`, { k: newId("topup") }, state.customerToken);
+    if (data.topUpWallet.errors.length) log("app", `top-up refused: ${data.topUpWallet.errors[0].code}`);
+  };
+  // The till: the same wallet, live, as the till sees it; charge it, or sell to the shopper for points.
+  const counter = new LiveSocket(state.staffToken);
+  await counter.subscribe(`subscription($c: ID!) { walletUpdated(customerId: $c) { ${WALLET_FIELDS} } }`, { c: customer }, (data) => {
+    const wallet = data?.walletUpdated;
+    if (!wallet) return;
+    renderWallet("till-wallet", wallet);
+    log("till", `wallet of ${customer} v${wallet.version}: ${wallet.balance.toFixed(2)} ${wallet.currency}`, Date.now() - new Date(wallet.updatedAt).getTime());
+  });
+  $("till-charge").onclick = () => till(`mutation($c: ID!, $s: ID!, $id: ID!) { chargeWallet(customerId: $c, storeId: $s, amount: 5, chargeId: $id) { wallet { balance } errors { code message } } }`,
+    { c: customer, s: state.store, id: newId("charge") }, `charge 5.00 to ${customer}`);
+  $("till-sale-customer").onclick = () => till(`mutation($s: ID!, $k: ID!, $id: ID!, $c: ID) { recordSale(storeId: $s, sku: $k, quantity: 1, saleId: $id, customerId: $c) { stock { available } errors { code message } } }`,
+    { s: state.store, k: $("till-sku").value, id: newId("sale"), c: customer }, `sell 1 × ${$("till-sku").value} to ${customer}`);
+}
+
 async function start() {
   const params = new URLSearchParams(location.search);
   const customer = idParam(params, "customer", "demo-shopper");
@@ -403,6 +455,7 @@ async function start() {
   });
   await startPickupQueue();
   await watchMovements();
+  await startWallet(customer);
   // Hold countdowns move on their own between events.
   setInterval(() => state.cart && renderCart(state.cart), 1000);
   document.body.dataset.ready = "true";

@@ -2,6 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using Omni.Api.Auth;
 using Omni.Api.Schema;
+using Omni.Api.Wallets;
 using Omni.Inventory;
 
 namespace Omni.Api.Inventory;
@@ -72,8 +73,8 @@ public static class InventoryMutations
             .Argument<NonNullGraphType<IntGraphType>>("quantity")
             .Argument<NonNullGraphType<IdGraphType>>("saleId")
             .Argument<IdGraphType>("customerId")
-            .ResolveAsync(async c => await Move(c, c.Caller().EnsureStaffOf,
-                (inventory, quantity) => inventory.RecordSale(c.GetArgument<string>("saleId"), quantity, StockLedgerQueries.MovedBy(c))));
+            .ResolveAsync(async c => await TillPoints.AfterSale(c, "saleId", await Move(c, c.Caller().EnsureStaffOf,
+                (inventory, quantity) => inventory.RecordSale(c.GetArgument<string>("saleId"), quantity, StockLedgerQueries.MovedBy(c)))));
 
         mutation.Field<NonNullGraphType<StockPayloadType>>("recordReturn")
             .Description("A return taken back into stock at any store. Staff of that store or ops.")
@@ -83,8 +84,8 @@ public static class InventoryMutations
             .Argument<NonNullGraphType<IdGraphType>>("returnId")
             .Argument<StringGraphType>("reason")
             .Argument<IdGraphType>("customerId")
-            .ResolveAsync(async c => await Move(c, c.Caller().EnsureStaffOf,
-                (inventory, quantity) => inventory.RecordReturn(c.GetArgument<string>("returnId"), quantity, StockLedgerQueries.MovedBy(c))));
+            .ResolveAsync(async c => await TillPoints.AfterSale(c, "returnId", await Move(c, c.Caller().EnsureStaffOf,
+                (inventory, quantity) => inventory.RecordReturn(c.GetArgument<string>("returnId"), quantity, StockLedgerQueries.MovedBy(c)))));
 
         mutation.Field<NonNullGraphType<StockPayloadType>>("receiveStock")
             .Description("Ops: units received at a location.")

@@ -125,7 +125,7 @@ public abstract partial class LiveFeed<TState> : ILiveFeed where TState : class
                     // Changes made while the grain had lost this observer (it moved to another silo) show up here.
                     if (await Current(topic.Key) is { } current)
                     {
-                        topic.Publish(current);
+                        Renewed(topic.Registration, current, topic.Publish);
                     }
                 }
                 catch (Exception e)
@@ -149,6 +149,13 @@ public abstract partial class LiveFeed<TState> : ILiveFeed where TState : class
 
     /// <summary>The key's state now, read from its grain.</summary>
     protected abstract Task<TState?> Current(string key);
+
+    /// <summary>
+    /// The state a renewal read: published to the key's subscribers. A feed whose registration puts
+    /// the grain's callbacks in order routes it through there, so it cannot overtake changes still
+    /// on their way.
+    /// </summary>
+    protected virtual void Renewed(IFeedRegistration registration, TState current, Action<TState> publish) => publish(current);
 
     /// <summary>Creates (but does not yet subscribe) the grain-side observer for <paramref name="key"/>.</summary>
     protected abstract IFeedRegistration Register(string key, Action<TState> publish);

@@ -48,6 +48,9 @@ public sealed class OrderType : ObjectGraphType<OrderView>
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<FulfillmentType>>>>("fulfillments").InMemory().Resolve(c => c.Source.Fulfillments);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<OrderReturnType>>>>("returns").InMemory().Resolve(c => c.Source.Returns);
         Field<NonNullGraphType<FloatGraphType>>("refundedTotal").Resolve(c => (double)c.Source.RefundedTotal);
+        Field<NonNullGraphType<IntGraphType>>("pointsRedeemed")
+            .Description("Points the customer redeemed at checkout (redeemPoints with cartId); 100 points = 1 unit of currency off the total.")
+            .Resolve(c => c.Source.PointsRedeemed);
     }
 }
 

@@ -10,6 +10,7 @@ using Omni.Api.Orders;
 using Omni.Api.Sessions;
 using Omni.Api.Stores;
 using Omni.Api.Transfers;
+using Omni.Api.Wallets;
 
 namespace Omni.Api.Schema;
 
@@ -44,6 +45,7 @@ public sealed class OmniQuery : ObjectGraphType
         this.AddOrderQueries();
         this.AddStockLedgerQueries();
         this.AddTransferQueries();
+        this.AddCustomerProfileQueries();
         ClusterRetry.Apply(this, onlyWithClientId: false);
     }
 }
@@ -61,6 +63,7 @@ public sealed class OmniMutation : ObjectGraphType
         this.AddCatalogMutations();
         this.AddStockLedgerMutations();
         this.AddTransferMutations();
+        this.AddWalletMutations();
         ClusterRetry.Apply(this, onlyWithClientId: true);
     }
 }
@@ -75,6 +78,7 @@ public sealed class OmniSubscription : ObjectGraphType
         this.AddOrderSubscriptions();
         this.AddStockLedgerSubscriptions();
         this.AddTransferSubscriptions();
+        this.AddWalletSubscriptions();
     }
 }
 
@@ -117,6 +121,10 @@ public static class OmniSchemaExtensions
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<StockMovementFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<TransferFeed>());
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<PickupQueueFeed>());
+        services.AddSingleton<WalletFeed>();
+        services.AddSingleton<TimelineFeed>();
+        services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<WalletFeed>());
+        services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<TimelineFeed>());
         services.AddHostedService<LiveRenewal>();
         return services;
     }

@@ -15,6 +15,8 @@ public enum ErrorCode
     INVALID_STATE,
     /// <summary>More units returned than were sold on the order's line.</summary>
     RETURN_EXCEEDS_SOLD,
+    /// <summary>Not enough balance or points in the wallet.</summary>
+    INSUFFICIENT_FUNDS,
 }
 
 /// <summary>A refusal a client can act on; never an exception.</summary>

@@ -1,3 +1,5 @@
+using Omni.Carts;
+
 namespace Omni.Customers;
 
 [GenerateSerializer, Immutable, Alias("Omni.Customers.CustomerView")]
@@ -15,8 +17,13 @@ public interface ICustomerGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<CustomerView> Get();
 
+    /// <summary>A session of the customer's started (or signed in, <paramref name="signedIn"/>); the timeline hears of it once.</summary>
     [Alias("AddSession")]
-    Task AddSession(string sessionId);
+    Task AddSession(string sessionId, Channel? channel = null, bool signedIn = false);
+
+    /// <summary>Delivers what the customer's timeline outbox still holds (the saga sweeper calls this after a crash).</summary>
+    [Alias("Resume")]
+    Task Resume();
 
     /// <summary>The current cart was checked out into <paramref name="orderId"/>: record it and open a new, empty cart.</summary>
     [Alias("CheckedOut")]

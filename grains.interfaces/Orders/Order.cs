@@ -78,7 +78,8 @@ public sealed record OrderView(
     [property: Id(7)] long Version,
     [property: Id(8)] Channel? Channel,
     [property: Id(9)] IReadOnlyList<FulfillmentView> Fulfillments,
-    [property: Id(10)] IReadOnlyList<OrderReturn> Returns)
+    [property: Id(10)] IReadOnlyList<OrderReturn> Returns,
+    [property: Id(11)] int PointsRedeemed = 0)
 {
     public decimal Total => Lines.Sum(l => l.UnitPrice * l.Quantity);
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Omni.Orders;
+using Omni.Wallets;
 
 namespace Omni.Journal;
 
@@ -44,18 +45,52 @@ public sealed partial class SagaSweeper(
     public async Task<int> Sweep(TimeSpan olderThan, CancellationToken cancellationToken = default)
     {
         await using var command = db.CreateCommand(
-            "SELECT stream FROM omni_stream WHERE in_flight AND updated_at < now() - $1 AND stream LIKE 'order/%' ORDER BY updated_at LIMIT $2");
+            "SELECT stream FROM omni_stream WHERE in_flight AND updated_at < now() - $1 AND (stream LIKE 'order/%' OR stream LIKE 'wallet/%' OR stream LIKE 'customer/%') " +
+            "ORDER BY updated_at LIMIT $2");
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = olderThan });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = MaxPerSweep });
         var orders = new List<Guid>();
+        var wallets = new List<string>();
+        var customers = new List<string>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                if (Guid.TryParseExact(reader.GetString(0)["order/".Length..], "N", out var id))
+                var stream = reader.GetString(0);
+                if (stream.StartsWith("wallet/", StringComparison.Ordinal))
+                {
+                    wallets.Add(stream["wallet/".Length..]);
+                }
+                else if (stream.StartsWith("customer/", StringComparison.Ordinal))
+                {
+                    customers.Add(stream["customer/".Length..]);
+                }
+                else if (Guid.TryParseExact(stream["order/".Length..], "N", out var id))
                 {
                     orders.Add(id);
                 }
+            }
+        }
+        foreach (var customerId in wallets)
+        {
+            try
+            {
+                await grains.GetGrain<IWalletGrain>(customerId).Resume();
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogWalletResumeFailed(logger, e, customerId);
+            }
+        }
+        foreach (var customerId in customers)
+        {
+            try
+            {
+                await grains.GetGrain<Customers.ICustomerGrain>(customerId).Resume();
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogWalletResumeFailed(logger, e, customerId);
             }
         }
         foreach (var id in orders)
@@ -70,11 +105,14 @@ public sealed partial class SagaSweeper(
                 LogResumeFailed(logger, e, id);
             }
         }
-        return orders.Count;
+        return orders.Count + wallets.Count + customers.Count;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Saga sweeper: looking for interrupted sagas failed")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Saga sweeper: the wallet or customer {CustomerId} could not deliver its timeline outbox")]
+    private static partial void LogWalletResumeFailed(ILogger logger, Exception exception, string customerId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Saga sweeper: order {OrderId} could not be resumed")]
     private static partial void LogResumeFailed(ILogger logger, Exception exception, Guid orderId);

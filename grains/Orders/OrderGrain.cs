@@ -2,9 +2,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Omni.Carts;
+using Omni.Customers;
 using Omni.Hosting;
 using Omni.Inventory;
 using Omni.Journal;
+using Omni.Wallets;
 using Orleans.Utilities;
 
 namespace Omni.Orders;
@@ -202,6 +204,23 @@ public sealed partial class OrderGrain(
             }
             else
             {
+                if (_ledger.CustomerId is { } buyer && _ledger.RedeemedAtCheckout is null)
+                {
+                    // Every unit is sold: the points the customer set aside for the cart are spent
+                    // (once, by the order's id), then the order is placed.
+                    try
+                    {
+                        var spent = await GrainFactory.GetGrain<IWalletGrain>(buyer).RedeemHeld(
+                            $"order:{Id:N}:redeemed", _ledger.CartId, new WalletSource(OrderId: Id, Channel: _ledger.Channel));
+                        _ledger.RecordCheckoutRedemption(spent.Succeeded ? spent.Moved : 0);
+                    }
+                    catch
+                    {
+                        // Still placing, in flight: a retry of the checkout or the saga sweeper carries on.
+                        await Save();
+                        throw;
+                    }
+                }
                 _ledger.CompletePlacing();
             }
             await Save();
@@ -241,7 +260,63 @@ public sealed partial class OrderGrain(
             await Save();
         }
 
+        if (_ledger.CustomerId is { } customerId && (_ledger.PointsOwed.Count > 0 || _ledger.TimelineOutbox.Count > 0))
+        {
+            await SettleWithCustomer(customerId);
+            await Save();
+        }
+
         return new OrderResult(_ledger.Exists ? _ledger.View() : null, _ledger.Errors);
+    }
+
+    /// <summary>
+    /// The customer's points (earned, taken back) and timeline entries this order owes, in order.
+    /// Each wallet change has an id derived from the order, and each entry its own id, so doing
+    /// this again after a crash changes nothing there; what fails stays owed, the stream stays in
+    /// flight, and the saga sweeper tries again.
+    /// </summary>
+    private async Task SettleWithCustomer(string customerId)
+    {
+        try
+        {
+            var wallet = GrainFactory.GetGrain<IWalletGrain>(customerId);
+            var settled = new List<string>();
+            foreach (var owed in _ledger.PointsOwed)
+            {
+                var source = new WalletSource(OrderId: Id, Channel: _ledger.Channel, Amount: owed.Amount);
+                var result = owed.Move switch
+                {
+                    PointsMove.Earn => await wallet.Earn(owed.Id, owed.Points, source),
+                    PointsMove.Reverse => await wallet.Reverse(owed.Id, owed.Points, source),
+                    PointsMove.Refund => await wallet.Refund(owed.Id, owed.Points, source),
+                    _ => await wallet.ReleaseHolds(_ledger.CartId),
+                };
+                if (result.Error is { } refused)
+                {
+                    // A refusal is for good (the id was used for other terms, a bound): retrying cannot change it.
+                    LogPointsRefused(logger, Id, owed.Id, refused.Message);
+                }
+                settled.Add(owed.Id);
+            }
+            _ledger.RecordPointsSettled(settled);
+        }
+        catch (Exception e)
+        {
+            LogSettleFailed(logger, e, Id, "wallet");
+        }
+        try
+        {
+            var entries = _ledger.TimelineOutbox.Take(CustomerTimelineGrain.MaxDelivery).ToList();
+            if (entries.Count > 0)
+            {
+                await GrainFactory.GetGrain<ICustomerTimelineGrain>(customerId).Deliver([.. entries.Select(e => e.Entry)]);
+                _ledger.RecordDelivered(entries[^1].Number);
+            }
+        }
+        catch (Exception e)
+        {
+            LogSettleFailed(logger, e, Id, "timeline");
+        }
     }
 
     /// <summary>Writes what changed as the next version, then publishes once the saga is at rest.</summary>
@@ -330,6 +405,12 @@ public sealed partial class OrderGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId}: putting {Sku} back at {StoreId} was refused ({Reason}); the saga sweeper retries")]
     private static partial void LogRestoreRefused(ILogger logger, Guid orderId, string sku, string storeId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Order {OrderId}: the wallet refused the points owed under {WalletId}: {Reason}")]
+    private static partial void LogPointsRefused(ILogger logger, Guid orderId, string walletId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId}: what it owes the customer's {Target} could not be settled; the saga sweeper retries")]
+    private static partial void LogSettleFailed(ILogger logger, Exception exception, Guid orderId, string target);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Order {OrderId}: the pickup queue of {StoreId} could not be told of a change")]
     private static partial void LogQueueUpdateFailed(ILogger logger, Exception exception, Guid orderId, string storeId);

@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
+using System.Globalization;
 using Omni.Carts;
+using Omni.Customers;
 
 namespace Omni.Orders;
 
@@ -14,6 +16,15 @@ namespace Omni.Orders;
 /// into a store's stock are <see cref="Owed"/> until the grain records them restored.
 /// Commands validate and emit events; <see cref="Apply(OrderCommit)"/> is the only place state
 /// changes. The grain performs the inventory calls and records their outcomes here.
+/// <para>
+/// A customer's order also owes their wallet points (1 per unit of currency of the total, rounded
+/// down, once placed; taken back when it is cancelled, a pickup lapses or lines are returned, the
+/// last of them taking back exactly what is left) and their timeline an entry for each change.
+/// Both are owed in the same event that makes them due and kept in the order's state until the
+/// grain records them settled, so the saga sweeper finishes them after a crash; the wallet call's
+/// id and the entry's id are derived from the order, so doing it twice is harmless there.
+/// Recording them settled is bookkeeping: it does not move the order's version.
+/// </para>
 /// </summary>
 public sealed class OrderLedger
 {
@@ -23,6 +34,13 @@ public sealed class OrderLedger
     private readonly List<OrderReturnState> _returns = [];
     private readonly List<OwedStock> _owed = [];
     private readonly List<OrderEvent> _pending = [];
+    private readonly List<OwedPoints> _points = [];
+    private readonly List<OwedEntry> _outbox = [];
+    private int _entries;
+    private int _pointsEarned;
+    private int _pointsReversed;
+    private int? _redeemedAtCheckout;
+    private bool _wasPlaced;
     private DateTimeOffset _now;
     private DateTimeOffset? _pendingAt;
 
@@ -48,13 +66,28 @@ public sealed class OrderLedger
     /// <summary>Units that must go back into a store's stock (a lapsed pickup, a return) and have not yet been recorded there.</summary>
     public IReadOnlyList<OwedStock> Owed => _owed;
 
+    /// <summary>Wallet changes due to the customer and not yet recorded as made.</summary>
+    public IReadOnlyList<OwedPoints> PointsOwed => _points;
+
+    /// <summary>Timeline entries due to the customer and not yet acknowledged by the timeline, oldest first.</summary>
+    public IReadOnlyList<OwedEntry> TimelineOutbox => _outbox;
+
+    /// <summary>Points the customer set aside for this checkout and the order spent (null until the saga asked the wallet).</summary>
+    public int? RedeemedAtCheckout => _redeemedAtCheckout;
+
+    /// <summary>100 points pay for 1 unit of currency.</summary>
+    public const int PointsPerUnit = 100;
+
+    /// <summary>The most points one order earns (the wallet's bound on one change).</summary>
+    public const int MaxPoints = 10_000_000;
+
     /// <summary>The lines (by index) whose hold has been committed.</summary>
     public IReadOnlySet<int> Committed => _committed;
 
     public bool Exists => Step != SagaStep.None;
 
     /// <summary>Work is left that nobody may be calling for: the saga sweeper must find this order.</summary>
-    public bool InFlight => Step is SagaStep.Placing or SagaStep.Cancelling || _owed.Count > 0;
+    public bool InFlight => Step is SagaStep.Placing or SagaStep.Cancelling || _owed.Count > 0 || _points.Count > 0 || _outbox.Count > 0;
 
     /// <summary>Who commits the holds: binds every commit to this order, so no other sale can reuse them.</summary>
     public string Sale => $"order:{Id:N}";
@@ -70,7 +103,8 @@ public sealed class OrderLedger
         [.. _fulfillments.Select(f => new FulfillmentView(f.Id, f.Kind, f.StoreId, f.Status, [.. f.Lines.Select(i => _lines[i])], f.CollectBy, f.UpdatedAt))],
         [.. _returns.Select(r => new OrderReturn(r.Id, r.StoreId,
             [.. r.Lines.GroupBy(l => _lines[l.Line].Sku).Select(g => new ReturnedLine(g.Key, g.Sum(l => l.Quantity), g.Sum(l => l.Quantity * _lines[l.Line].UnitPrice)))],
-            r.Reason, r.At))]);
+            r.Reason, r.At))],
+        _redeemedAtCheckout ?? 0);
 
     /// <summary>The refusal to report with the view: why a placement was cancelled, if it was.</summary>
     public IReadOnlyList<UserError> Errors =>
@@ -127,6 +161,15 @@ public sealed class OrderLedger
         if (Step == SagaStep.Placing && fresh.Length > 0)
         {
             Emit(new LinesCommitted(fresh));
+        }
+    }
+
+    /// <summary>The wallet spent what the customer set aside for this checkout (0: nothing was).</summary>
+    public void RecordCheckoutRedemption(int points)
+    {
+        if (Step == SagaStep.Placing && _redeemedAtCheckout is null)
+        {
+            Emit(new CheckoutPointsRedeemed(Math.Max(0, points)));
         }
     }
 
@@ -299,6 +342,25 @@ public sealed class OrderLedger
         }
     }
 
+    /// <summary>The wallet took these changes (or refused them for good): they are no longer owed.</summary>
+    public void RecordPointsSettled(IEnumerable<string> ids)
+    {
+        var settled = ids.Where(id => _points.Any(p => p.Id == id)).Distinct().ToArray();
+        if (settled.Length > 0)
+        {
+            Emit(new PointsSettled(settled));
+        }
+    }
+
+    /// <summary>The timeline acknowledged the outbox up to entry <paramref name="number"/>.</summary>
+    public void RecordDelivered(int number)
+    {
+        if (_outbox.Count > 0 && _outbox[0].Number <= number)
+        {
+            Emit(new TimelineDelivered(number));
+        }
+    }
+
     public OrderCommit? TakeCommit(DateTimeOffset at)
     {
         if (_pending.Count == 0)
@@ -309,9 +371,15 @@ public sealed class OrderLedger
         var commit = new OrderCommit(_pendingAt ?? at, [.. _pending]);
         _pending.Clear();
         _pendingAt = null;
-        Version++;
+        if (Moves(commit))
+        {
+            Version++;
+        }
         return commit;
     }
+
+    /// <summary>A commit of bookkeeping only (points settled, entries delivered) leaves the order's version where it was.</summary>
+    private static bool Moves(OrderCommit commit) => commit.Events.Any(e => e is not (PointsSettled or TimelineDelivered));
 
     private FulfillmentState? FulfillmentOf(int line) => _fulfillments.FirstOrDefault(f => f.Lines.Contains(line));
 
@@ -335,7 +403,10 @@ public sealed class OrderLedger
         {
             Apply(e, commit.At);
         }
-        Version++;
+        if (Moves(commit))
+        {
+            Version++;
+        }
     }
 
     private void Emit(OrderEvent e)
@@ -370,12 +441,40 @@ public sealed class OrderLedger
             case OrderPlaced:
                 Step = SagaStep.Done;
                 Status = OrderStatus.PLACED;
+                _wasPlaced = true;
+                if (CustomerId is not null)
+                {
+                    var total = _lines.Sum(l => l.UnitPrice * l.Quantity);
+                    // Points earn on what was paid for otherwise than with points.
+                    var paid = Math.Max(0, total - (_redeemedAtCheckout ?? 0) / (decimal)PointsPerUnit);
+                    var redeemed = _redeemedAtCheckout is > 0 ? $", {_redeemedAtCheckout} points redeemed" : "";
+                    Owe(TimelineKind.ORDER_PLACED, $"Order placed: {_lines.Sum(l => l.Quantity)} items for {Money(total)} {Currency}{redeemed}", at, null, total);
+                    _pointsEarned = Floor(paid);
+                    if (_pointsEarned > 0)
+                    {
+                        _points.Add(new OwedPoints($"order:{Id:N}", _pointsEarned, PointsMove.Earn, paid));
+                    }
+                }
                 break;
             case CancelStarted c:
                 Step = SagaStep.Cancelling;
                 CancelReason = c.Reason;
                 break;
             case OrderCancelled:
+                if (CustomerId is not null)
+                {
+                    Owe(TimelineKind.ORDER_CANCELLED, CancelReason is { } why ? $"Order cancelled: {why.Message}" : "Order cancelled", at, null, null);
+                    TakeBackPoints($"order:{Id:N}:cancelled", int.MaxValue, null);
+                    if (_redeemedAtCheckout is > 0 and var redeemed)
+                    {
+                        _points.Add(new OwedPoints($"order:{Id:N}:refunded", redeemed, PointsMove.Refund, null));
+                    }
+                    else if (!_wasPlaced)
+                    {
+                        // The checkout failed: what the customer set aside for it goes back.
+                        _points.Add(new OwedPoints($"order:{Id:N}:released", 0, PointsMove.ReleaseHolds, null));
+                    }
+                }
                 Step = SagaStep.Done;
                 Status = OrderStatus.CANCELLED;
                 for (var i = 0; i < _fulfillments.Count; i++)
@@ -415,19 +514,78 @@ public sealed class OrderLedger
                     {
                         _owed.AddRange(f.Lines.Select(l => new OwedStock(BackMovement(l), f.StoreId, _lines[l].Sku, _lines[l].Quantity)));
                     }
+                    if (CustomerId is not null)
+                    {
+                        Owe(TimelineKind.ORDER_UPDATED, $"{(f.Kind == FulfillmentKind.PICKUP ? "Pickup" : "Delivery")} from {f.StoreId}: {m.Status}", at, f.StoreId, null);
+                        if (m.Status == FulfillmentStatus.CANCELLED)
+                        {
+                            var value = f.Lines.Sum(l => _lines[l].UnitPrice * _lines[l].Quantity);
+                            TakeBackPoints($"order:{Id:N}:{f.Id}:lapsed", Floor(value), value);
+                        }
+                    }
                     break;
                 }
             case LinesReturned r:
                 _returns.Add(new OrderReturnState(r.ReturnId, r.StoreId, r.Lines, r.Reason, at));
                 _owed.AddRange(r.Lines.Select(l => new OwedStock(ReturnMovement(r.ReturnId, l.Line), r.StoreId, _lines[l.Line].Sku, l.Quantity)));
+                if (CustomerId is not null)
+                {
+                    var refund = r.Lines.Sum(l => l.Quantity * _lines[l.Line].UnitPrice);
+                    Owe(TimelineKind.RETURN, $"Returned {r.Lines.Sum(l => l.Quantity)} items at {r.StoreId}: {Money(refund)} {Currency} refunded", at, r.StoreId, refund);
+                    TakeBackPoints($"order:{Id:N}:return:{r.ReturnId}", Floor(refund), refund);
+                }
                 break;
             case StockRestored s:
                 _owed.RemoveAll(o => s.Movements.Contains(o.Movement));
+                break;
+            case CheckoutPointsRedeemed r:
+                _redeemedAtCheckout = r.Points;
+                break;
+            case PointsSettled p:
+                _points.RemoveAll(o => p.Ids.Contains(o.Id));
+                break;
+            case TimelineDelivered d:
+                _outbox.RemoveAll(o => o.Number <= d.UpTo);
                 break;
             default:
                 throw new InvalidOperationException($"unknown order event {e.GetType().Name}");
         }
     }
+
+    /// <summary>A timeline entry due to the customer; its id is the order's and the entry's number, so it is the same entry however often it is sent.</summary>
+    private void Owe(TimelineKind kind, string summary, DateTimeOffset at, string? storeId, decimal? amount)
+    {
+        _entries++;
+        _outbox.Add(new OwedEntry(_entries, new TimelineEntry($"order:{Id:N}:{_entries}", at, kind, summary, Channel, storeId, Id, amount)));
+    }
+
+    /// <summary>
+    /// Points earned by this order taken back: <paramref name="points"/>, or everything not yet
+    /// taken back when nothing of the order is left with the customer (cancelled or returned in full).
+    /// </summary>
+    private void TakeBackPoints(string id, int points, decimal? amount)
+    {
+        var left = _pointsEarned - _pointsReversed;
+        var nothingKept = Status == OrderStatus.CANCELLED || Step == SagaStep.Cancelling || points == int.MaxValue || NothingKept();
+        var take = nothingKept ? left : Math.Min(points, left);
+        if (take > 0)
+        {
+            _pointsReversed += take;
+            _points.Add(new OwedPoints(id, take, PointsMove.Reverse, amount));
+        }
+    }
+
+    /// <summary>Every unit of the order went back: its fulfillment was cancelled or it was returned.</summary>
+    private bool NothingKept()
+    {
+        var returned = ReturnedPerLine();
+        return Enumerable.Range(0, _lines.Count).All(i =>
+            FulfillmentOf(i)?.Status == FulfillmentStatus.CANCELLED || returned.GetValueOrDefault(i) >= _lines[i].Quantity);
+    }
+
+    private static int Floor(decimal value) => (int)Math.Min(decimal.Floor(value), MaxPoints);
+
+    private static string Money(decimal amount) => amount.ToString("0.00", CultureInfo.InvariantCulture);
 
     /// <summary>Lines grouped by (kind, location), in the order they first appear: f1, f2, ...</summary>
     private static IEnumerable<FulfillmentState> Group(IReadOnlyList<OrderLine> lines, DateTimeOffset at) =>
@@ -438,7 +596,8 @@ public sealed class OrderLedger
     // ------------------------------------------------------------------ snapshot
 
     public OrderSnapshot ToSnapshot() => new(Step, Status, CartId, CustomerId, [.. _lines], Currency, PlacedAt, [.. _committed], CancelReason, Version,
-        Channel, [.. _fulfillments], [.. _returns], [.. _owed]);
+        Channel, [.. _fulfillments], [.. _returns], [.. _owed], [.. _points], [.. _outbox], _entries, _pointsEarned, _pointsReversed,
+        _redeemedAtCheckout, _wasPlaced || Step == SagaStep.Done && Status != OrderStatus.CANCELLED);
 
     public static OrderLedger FromSnapshot(Guid id, OrderSnapshot s)
     {
@@ -471,6 +630,13 @@ public sealed class OrderLedger
         }
         ledger._returns.AddRange(s.Returns ?? []);
         ledger._owed.AddRange(s.Owed ?? []);
+        ledger._points.AddRange(s.PointsOwed ?? []);
+        ledger._outbox.AddRange(s.Outbox ?? []);
+        ledger._entries = s.Entries;
+        ledger._pointsEarned = s.PointsEarned;
+        ledger._pointsReversed = s.PointsReversed;
+        ledger._redeemedAtCheckout = s.RedeemedAtCheckout;
+        ledger._wasPlaced = s.WasPlaced;
         return ledger;
     }
 }
@@ -485,6 +651,9 @@ public sealed class OrderLedger
 [JsonDerivedType(typeof(FulfillmentMoved), "fulfillment")]
 [JsonDerivedType(typeof(LinesReturned), "returned")]
 [JsonDerivedType(typeof(StockRestored), "restored")]
+[JsonDerivedType(typeof(PointsSettled), "points-settled")]
+[JsonDerivedType(typeof(TimelineDelivered), "timeline-delivered")]
+[JsonDerivedType(typeof(CheckoutPointsRedeemed), "points-redeemed")]
 public abstract record OrderEvent;
 
 /// <summary>The order is written first, with the holds it needs; then the saga commits them.</summary>
@@ -501,6 +670,29 @@ public sealed record LinesReturned(string ReturnId, string StoreId, IReadOnlyLis
 public sealed record StockRestored(IReadOnlyList<string> Movements) : OrderEvent;
 
 public sealed record ReturnedUnits(int Line, int Quantity);
+/// <summary>The wallet made (or refused for good) the changes owed under these ids.</summary>
+public sealed record PointsSettled(IReadOnlyList<string> Ids) : OrderEvent;
+/// <summary>The customer's timeline acknowledged the entries up to this number.</summary>
+public sealed record TimelineDelivered(int UpTo) : OrderEvent;
+
+/// <summary>The points the customer set aside for the checkout that the order spent.</summary>
+public sealed record CheckoutPointsRedeemed(int Points) : OrderEvent;
+
+public enum PointsMove
+{
+    Earn,
+    Reverse,
+    /// <summary>Points redeemed at checkout given back.</summary>
+    Refund,
+    /// <summary>What was set aside for the cart given back (the checkout failed).</summary>
+    ReleaseHolds,
+}
+
+/// <summary>A wallet change due to the customer, under the wallet id <see cref="Id"/>.</summary>
+public sealed record OwedPoints(string Id, int Points, PointsMove Move, decimal? Amount);
+
+/// <summary>A timeline entry due to the customer, numbered in the order's sequence.</summary>
+public sealed record OwedEntry(int Number, TimelineEntry Entry);
 
 /// <summary>A fulfillment as the ledger keeps it: its lines by index.</summary>
 public sealed record FulfillmentState(
@@ -518,4 +710,5 @@ public sealed record OrderSnapshot(
     SagaStep Step, OrderStatus Status, Guid CartId, string? CustomerId, IReadOnlyList<OrderLine> Lines, string Currency,
     DateTimeOffset PlacedAt, IReadOnlyList<int> Committed, UserError? CancelReason, long Version,
     Channel? Channel = null, IReadOnlyList<FulfillmentState>? Fulfillments = null, IReadOnlyList<OrderReturnState>? Returns = null,
-    IReadOnlyList<OwedStock>? Owed = null);
+    IReadOnlyList<OwedStock>? Owed = null, IReadOnlyList<OwedPoints>? PointsOwed = null, IReadOnlyList<OwedEntry>? Outbox = null,
+    int Entries = 0, int PointsEarned = 0, int PointsReversed = 0, int? RedeemedAtCheckout = null, bool WasPlaced = false);

@@ -52,7 +52,7 @@ public sealed class SessionGrain(
             if (customerId is not null)
             {
                 var customer = GrainFactory.GetGrain<ICustomerGrain>(customerId);
-                await customer.AddSession(Id);
+                await customer.AddSession(Id, channel);
                 cartId = (await customer.Get()).CartId;
             }
             else
@@ -97,7 +97,7 @@ public sealed class SessionGrain(
             }
             warnings = merged.Errors;
         }
-        await customer.AddSession(Id);
+        await customer.AddSession(Id, _session.Channel, signedIn: true);
         _session.Attach(customerId, target, clock.GetUtcNow());
         await Commit();
         return new SessionResult(await View(), warnings);

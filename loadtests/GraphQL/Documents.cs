@@ -58,5 +58,12 @@ public static class Documents
     public const string DefineProduct =
         "mutation DefineProduct($input: ProductInput!) { defineProduct(input: $input) { errors { code message field } } }";
 
+    public const string TopUpWallet = "mutation TopUpWallet($amount: Float!, $key: ID!) { topUpWallet(amount: $amount, idempotencyKey: $key) { wallet { balance version } errors { code message field } } }";
+
+    public const string ChargeWallet =
+        "mutation ChargeWallet($customerId: ID!, $storeId: ID!, $amount: Float!, $chargeId: ID!) { chargeWallet(customerId: $customerId, storeId: $storeId, amount: $amount, chargeId: $chargeId) { wallet { balance version } errors { code message field } } }";
+
+    public const string MyWalletUpdated = "subscription MyWallet { myWalletUpdated { customerId balance points version } }";
+
     public const string MyCartUpdated = "subscription MyCart { myCartUpdated { id version lines { id sku quantity } } }";
 }

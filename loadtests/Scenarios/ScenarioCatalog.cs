@@ -92,6 +92,16 @@ public static class ScenarioCatalog
             ],
             Users: 64, Duration: 600, WarmUp: 0),
 
+        new("wallet", "tills charging and apps topping up wallets across 10,000 customers and one hot customer, apps live on myWalletUpdated (GraphQL over HTTP and WebSocket)",
+            _ => [new Wallet()],
+            _ => [new PgBench()],
+            context =>
+            [
+                new("durable wallet changes through GraphQL vs pgbench simple-update (same concurrency)", "durable wallet changes/s", "pgbench simple-update", TargetRule.Ratio),
+                new("the app's wallet event p99, from the change's acknowledgement", "wallet p99 acknowledgement-to-event delay", null, TargetRule.AtMost, context.Nodes.Count > 1 ? 25 : 10),
+            ],
+            Users: 32, Duration: 30, WarmUp: 5),
+
         new("mixed", $"a weighted blend of the above at once (--weights {Mixed.DefaultWeights})",
             options => [new Mixed(options.Get("weights", Mixed.DefaultWeights))],
             _ => [new PgBench()],

@@ -86,6 +86,23 @@ public sealed class DemoPageTests : IClassFixture<DemoFixture>
         await _demo.Screenshot(page, "demo-pickup-queue.png");
     }
 
+    [BrowserFact]
+    public async Task A_top_up_in_the_app_and_a_charge_at_the_till_move_the_balance_on_both_panes_and_the_timeline()
+    {
+        var page = await _demo.OpenDemo($"wallet-{Guid.NewGuid():N}"[..20]);
+
+        await Expect(page.Locator("#wallet")).ToHaveAttributeAsync("data-version", "0", new() { Timeout = 15_000 });
+        await page.Locator("#app-topup").ClickAsync();
+        await Expect(page.Locator("#till-wallet")).ToContainTextAsync("10.00 EUR", new() { Timeout = 15_000 });
+        await page.Locator("#till-charge").ClickAsync();
+
+        await Expect(page.Locator("#wallet")).ToContainTextAsync("5.00 EUR", new() { Timeout = 15_000 });
+        await Expect(page.Locator("#till-wallet")).ToHaveAttributeAsync("data-version", "2", new() { Timeout = 15_000 });
+        await Expect(page.Locator("#timeline [data-entry=WALLET_CHARGED]")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await Expect(page.Locator("#timeline [data-entry=WALLET_TOPPED_UP]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#log")).ToContainTextAsync("[till] wallet of");
+    }
+
     [Fact]
     public async Task Markup_in_the_url_is_shown_as_text_and_never_run()
     {

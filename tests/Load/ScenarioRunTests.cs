@@ -57,6 +57,17 @@ public sealed class ScenarioRunTests(LoadFixture hosts)
     }
 
     [Fact]
+    public async Task Wallet_tills_and_apps_change_balances_that_read_back_exactly_and_apps_see_every_version()
+    {
+        var run = await hosts.Load("wallet", ["wallet", .. Tiny, "--customers", "20", "--wallet-subscribers", "4", "--stores", "3"]);
+
+        Assert.True(run.Exit == 0, run.Log);
+        Assert.True(run.Calls("chargeWallet") > 0 && run.Calls("topUpWallet") > 0, run.Log);
+        Assert.True(run.Checks(Omni.LoadTests.Scenarios.Wallet.Exact[..20]) > 0, run.Log);
+        Assert.True(run.Checks(Invariants.SubscribersSawEveryVersion[..20]) >= 4, run.Log);
+    }
+
+    [Fact]
     public async Task Flash_sale_grants_exactly_the_stock_through_the_grains_and_through_GraphQL()
     {
         var run = await hosts.Load("flash-sale", ["flash-sale", "--units", "300", "--users", "8", "--ceilings", "none"]);

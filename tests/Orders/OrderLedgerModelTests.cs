@@ -142,9 +142,15 @@ public sealed class OrderLedgerModelTests
         return refused;
     }
 
+    /// <summary>As the grain does once the stores, the wallet and the timeline took what the order owed them.</summary>
     private static ErrorCode? Restore(OrderLedger ledger)
     {
         ledger.RecordRestored(ledger.Owed.Select(o => o.Movement));
+        ledger.RecordPointsSettled(ledger.PointsOwed.Select(p => p.Id));
+        if (ledger.TimelineOutbox.Count > 0)
+        {
+            ledger.RecordDelivered(ledger.TimelineOutbox[^1].Number);
+        }
         return null;
     }
 
@@ -163,7 +169,18 @@ public sealed class OrderLedgerModelTests
         Assert.Equal(
             model.Owed.OrderBy(o => o.Key).Select(o => (o.Key, o.Value)),
             ledger.Owed.GroupBy(o => (o.StoreId, o.Sku)).Select(g => (g.Key, g.Sum(o => o.Quantity))).Where(o => o.Item2 > 0).OrderBy(o => o.Key));
-        Assert.Equal(model.Owed.Count > 0, ledger.InFlight);
+        Assert.Equal(model.Owed.Count > 0 || ledger.PointsOwed.Count > 0 || ledger.TimelineOutbox.Count > 0, ledger.InFlight);
+        // Points: the total (20.00) earned once; never more taken back than earned; all of it once nothing is kept.
+        var points = ledger.ToSnapshot();
+        Assert.Equal(20, points.PointsEarned);
+        Assert.InRange(points.PointsReversed, 0, 20);
+        var returnedUnits = model.Returned.Values.Sum();
+        var cancelledUnits = view.Fulfillments.Where(f => f.Status == FulfillmentStatus.CANCELLED).Sum(f => f.Lines.Sum(l => l.Quantity));
+        if (view.Status == OrderStatus.CANCELLED || returnedUnits + cancelledUnits == Lines.Sum(l => l.Quantity))
+        {
+            Assert.True(points.PointsReversed == 20, $"after {after}: {points.PointsReversed} of 20 points taken back from an order nothing of which is kept");
+        }
+        Assert.Equal(points.Entries, ledger.TimelineOutbox.Count == 0 ? points.Entries : ledger.TimelineOutbox[^1].Number);
         var returned = ledger.Returns.SelectMany(r => r.Lines).GroupBy(l => l.Line).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity));
         Assert.All(returned, r => Assert.True(r.Value <= Lines[r.Key].Quantity, $"after {after}: line {r.Key} took back {r.Value} of {Lines[r.Key].Quantity}"));
         Assert.Equal(model.Returned.OrderBy(r => r.Key), returned.GroupBy(r => Lines[r.Key].Sku).Select(g => new KeyValuePair<string, int>(g.Key, g.Sum(r => r.Value))).OrderBy(r => r.Key));
@@ -178,6 +195,10 @@ public sealed class OrderLedgerModelTests
         Assert.Equal(e.Fulfillments.Select(f => (f.Id, f.Status, f.CollectBy, f.UpdatedAt)), a.Fulfillments.Select(f => (f.Id, f.Status, f.CollectBy, f.UpdatedAt)));
         Assert.Equal(e.Returns.Select(r => (r.Id, r.StoreId, r.Refund, r.At)), a.Returns.Select(r => (r.Id, r.StoreId, r.Refund, r.At)));
         Assert.Equal(expected.Owed, actual.Owed);
+        Assert.Equal(expected.PointsOwed, actual.PointsOwed);
+        Assert.Equal(expected.TimelineOutbox, actual.TimelineOutbox);
+        var (es, @as) = (expected.ToSnapshot(), actual.ToSnapshot());
+        Assert.Equal((es.Entries, es.PointsEarned, es.PointsReversed), (@as.Entries, @as.PointsEarned, @as.PointsReversed));
     }
 
     /// <summary>An order's fulfillments, written as plainly as possible.</summary>
