@@ -21,7 +21,15 @@ public static class CustomerProfile
             .ResolveAsync(async c =>
             {
                 c.Caller().EnsureStaffOrOps();
-                return await c.Grains().GetGrain<ICustomerGrain>(c.GetArgument<string>("id")).Get();
+                var id = c.GetArgument<string>("id");
+                var customer = c.Grains().GetGrain<ICustomerGrain>(id);
+                // Looking someone up changes nothing: an id Omni has never seen is null. A customer
+                // known only to their wallet (a till sale named them) gets their cart opened here.
+                if (await customer.Find() is { } known)
+                {
+                    return known;
+                }
+                return (await c.Grains().GetGrain<IWalletGrain>(id).Get()).Version > 0 ? await customer.Get() : null;
             });
 
     /// <summary>The fields <c>customer-360.graphql</c> adds to <c>Customer</c>; the parent field already checked who may read it.</summary>

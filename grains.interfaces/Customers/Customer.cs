@@ -17,6 +17,10 @@ public interface ICustomerGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<CustomerView> Get();
 
+    /// <summary>The customer if Omni knows them (they have had a cart), without opening one: null otherwise.</summary>
+    [Alias("Find"), ReadOnly]
+    Task<CustomerView?> Find();
+
     /// <summary>A session of the customer's started (or signed in, <paramref name="signedIn"/>); the timeline hears of it once.</summary>
     [Alias("AddSession")]
     Task AddSession(string sessionId, Channel? channel = null, bool signedIn = false);

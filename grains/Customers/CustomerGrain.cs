@@ -55,6 +55,8 @@ public sealed class CustomerGrain(
         return View();
     }
 
+    public Task<CustomerView?> Find() => Task.FromResult(_customer.CartId == Guid.Empty ? null : View());
+
     public async Task AddSession(string sessionId, Channel? channel = null, bool signedIn = false)
     {
         _customer.AddSession(sessionId, channel, signedIn, clock.GetUtcNow());

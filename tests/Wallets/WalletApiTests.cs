@@ -124,6 +124,21 @@ public sealed class WalletApiTests(OmniApiFixture omni)
     }
 
     [Fact]
+    public async Task Looking_up_a_customer_Omni_has_never_seen_is_null_and_writes_nothing()
+    {
+        var staff = await omni.StaffToken("s1");
+        var madeUp = $"nobody-{Guid.NewGuid():N}";
+
+        var answer = await omni.A.Send(Profile, new { id = madeUp }, staff);
+
+        Assert.Equal(JsonValueKind.Null, answer.Ok()["customer"].ValueKind);
+        await using var database = Npgsql.NpgsqlDataSource.Create(omni.ConnectionString);
+        await using var count = database.CreateCommand("SELECT count(*) FROM omni_stream WHERE stream LIKE '%' || $1 || '%'");
+        count.Parameters.Add(new Npgsql.NpgsqlParameter { Value = madeUp });
+        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
     public async Task Nothing_of_one_customer_reaches_another_over_http_or_websocket()
     {
         var (aliceId, bobId) = ($"a-{Guid.NewGuid():N}", $"b-{Guid.NewGuid():N}");
