@@ -47,7 +47,8 @@ public sealed class CatalogMembership(IClusterClient grains)
         return known;
     }
 
-    public async Task<bool> IsKnownSku(string sku) => (await KnownSkus([sku])).Count == 1;
+    /// <summary>True when <paramref name="sku"/> names a product; a SKU already seen costs one lookup and no allocation (every addCartLine asks).</summary>
+    public async ValueTask<bool> IsKnownSku(string sku) => _skus.ContainsKey(sku) || (await KnownSkus([sku])).Count == 1;
 
     /// <summary>True when <paramref name="storeId"/> names a location.</summary>
     public async Task<bool> IsKnownStore(string storeId)
