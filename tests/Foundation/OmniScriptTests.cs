@@ -111,6 +111,37 @@ public sealed class OmniScriptTests
         Assert.Matches(@"Seeding demo data: products \d{1,2}/200", silo.Output);
     }
 
+    [Fact]
+    public async Task The_closing_summary_names_each_failed_test_with_the_start_of_its_message()
+    {
+        var results = Directory.CreateTempSubdirectory("omni-summary-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(results.FullName, "all-tests.txt"), "A.Fails\nA.Passes\n");
+            await File.WriteAllTextAsync(Path.Combine(results.FullName, "run.trx"), """
+                <TestRun><Results>
+                <UnitTestResult testId="1" testName="A.Passes" outcome="Passed"><Output /></UnitTestResult>
+                <UnitTestResult testId="2" testName="A.Fails" outcome="Failed"><Output><ErrorInfo><Message>Assert.Equal() Failure: Values differ&#xD;
+                Expected: 3 &amp; &lt;more&gt;</Message><StackTrace>at A.Fails()</StackTrace></ErrorInfo></Output></UnitTestResult>
+                </Results></TestRun>
+                """);
+
+            var (exit, output) = await Bash("""summarize "$1" """, results.FullName);
+
+            Assert.NotEqual(0, exit);
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.Equal("1 passed, 1 failed, 0 skipped", lines[^1]);
+            var failed = Array.IndexOf(lines, "Failed (1):");
+            Assert.True(failed >= 0, output);
+            Assert.Equal(["A.Fails", "Assert.Equal() Failure: Values differ", "Expected: 3 & <more>"], lines[(failed + 1)..^1]);
+            Assert.DoesNotContain("at A.Fails()", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            results.Delete(recursive: true);
+        }
+    }
+
     /// <summary>Runs <paramref name="commands"/> in bash with the script sourced and the arguments as $1, $2...</summary>
     private static async Task<(int Exit, string Output)> Bash(string commands, params string[] arguments)
     {
