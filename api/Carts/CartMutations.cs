@@ -79,7 +79,7 @@ public static class CartMutations
         {
             return CartResult.Fail(null, UserError.NotFound("sessionId", $"no session '{sessionId}'"));
         }
-        var context = new ChangeContext(null, c.GetArgument<int?>("expectedVersion"), sessionId, Actor(c));
+        var context = new ChangeContext(null, c.GetArgument<int?>("expectedVersion"), sessionId, Actor(c), c.Client());
         var result = await change(c.Grains().GetGrain<ICartGrain>(cartId), context);
         return result.Denied ? throw Refused(c) : result;
     }

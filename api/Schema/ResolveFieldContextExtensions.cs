@@ -14,6 +14,9 @@ public static class ResolveFieldContextExtensions
 
     public static Caller Caller(this IResolveFieldContext context) => Auth.Caller.From(context.User);
 
+    /// <summary>Who the request counts against for the API's limits (<see cref="Transport.GraphQLUserContext"/>).</summary>
+    public static string? Client(this IResolveFieldContext context) => (context.UserContext as Transport.GraphQLUserContext)?.Client;
+
     /// <summary>A GUID id argument; null when it is not one (the API answers as for an unknown id).</summary>
     public static Guid? GuidArgument(this IResolveFieldContext context, string name) =>
         Guid.TryParse(context.GetArgument<string>(name), out var id) ? id : null;

@@ -17,8 +17,10 @@ internal sealed partial class GraphQLHttpHandler(
     GraphQLRequestExecutor executor,
     IGraphQLTextSerializer serializer,
     IOptions<GraphQLTransportOptions> options,
+    IEnumerable<IClientRateLimit> rateLimits,
     ILogger<GraphQLHttpHandler> logger)
 {
+    private readonly IClientRateLimit _clients = rateLimits.LastOrDefault() ?? new ByAddressWithoutLimit();
     private const string GraphQLResponseJson = "application/graphql-response+json";
     private const string Json = "application/json";
 
@@ -80,7 +82,8 @@ internal sealed partial class GraphQLHttpHandler(
         }
 
         var transport = isGet ? GraphQLTransportKind.HttpGet : GraphQLTransportKind.HttpPost;
-        var result = await executor.ExecuteAsync(request, transport, context.User, context.RequestServices, context.RequestAborted);
+        var result = await executor.ExecuteAsync(request, transport, context.User,
+            _clients.ClientOf(context.User, context.Connection.RemoteIpAddress), context.RequestServices, context.RequestAborted);
         if (isGet && result.Errors?.Any(e => e is OperationNotAllowedError { OperationType: OperationType.Mutation }) == true)
         {
             // The spec's one rule that holds whatever the media type: GET never runs a mutation.

@@ -59,10 +59,15 @@ internal sealed partial class GraphQLRequestExecutor
         _webSocketRules = [.. documentWide, .. _cachedWebSocketRules];
     }
 
+    /// <summary>
+    /// Runs <paramref name="request"/> as <paramref name="user"/>; <paramref name="client"/> is who it
+    /// counts against (<see cref="IClientRateLimit.ClientOf"/>), for resolvers in <see cref="GraphQLUserContext"/>.
+    /// </summary>
     public Task<ExecutionResult> ExecuteAsync(GraphQLRequest request, GraphQLTransportKind transport,
-        ClaimsPrincipal user, IServiceProvider services, CancellationToken cancellationToken) =>
+        ClaimsPrincipal user, string client, IServiceProvider services, CancellationToken cancellationToken) =>
         _executer.ExecuteAsync(new ExecutionOptions
         {
+            UserContext = new GraphQLUserContext(client),
             Schema = services.GetRequiredService<ISchema>(),
             Query = request.Query,
             OperationName = request.OperationName,
@@ -99,4 +104,11 @@ internal sealed partial class GraphQLRequestExecutor
 
     [LoggerMessage(Level = LogLevel.Error, Message = "GraphQL execution failed in field {Field}")]
     private static partial void LogResolverFailed(ILogger logger, string? field, Exception exception);
+}
+
+/// <summary>What a resolver knows of its request beyond the user: who it counts against.</summary>
+public sealed class GraphQLUserContext(string client) : Dictionary<string, object?>
+{
+    /// <summary>The caller as the transport's limits count it: its token's subject, else <c>ip:&lt;address&gt;</c>.</summary>
+    public string Client { get; } = client;
 }

@@ -60,7 +60,10 @@ internal sealed partial class GraphQLWebSocketHandler(
 internal sealed class SocketClient(IClientRateLimit limits, IPAddress? address, ClientSockets.Slot slot)
 {
     /// <summary>Takes a permit for one operation from the budget of whoever the socket's user now is.</summary>
-    public bool TryAcquire(ClaimsPrincipal user) => limits.TryAcquire(limits.ClientOf(user, address));
+    public bool TryAcquire(ClaimsPrincipal user) => limits.TryAcquire(ClientOf(user));
+
+    /// <summary>Who the socket's operations count against, as <see cref="GraphQLUserContext.Client"/>.</summary>
+    public string ClientOf(ClaimsPrincipal user) => limits.ClientOf(user, address);
 
     /// <summary>A token in <c>connection_init</c> makes the socket count against its subject from then on.</summary>
     public bool TryBecome(ClaimsPrincipal user) => slot.TryMoveTo(limits.ClientOf(user, address));

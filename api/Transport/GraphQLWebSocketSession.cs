@@ -323,7 +323,8 @@ internal sealed partial class GraphQLWebSocketSession
         {
             // A scope per operation: operations run concurrently and outlive no request of their own.
             await using var scope = _scopes.CreateAsyncScope();
-            var result = await _executor.ExecuteAsync(request, GraphQLTransportKind.WebSocket, _user, scope.ServiceProvider, operation.Token);
+            var result = await _executor.ExecuteAsync(request, GraphQLTransportKind.WebSocket, _user, _client.ClientOf(_user),
+                scope.ServiceProvider, operation.Token);
             if (result.Streams is { Count: > 0 } streams)
             {
                 await StreamAsync(operation, streams.Values.First());

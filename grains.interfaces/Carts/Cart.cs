@@ -93,10 +93,13 @@ public sealed record Actor(
 /// <summary>
 /// Who is changing the cart and what they last saw. <see cref="SessionId"/>, when named, must be
 /// the actor's and lends the change its channel. A null <see cref="Actor"/> is the cluster itself.
+/// <see cref="Client"/> is the caller as the API counts it for its limits (its address, when
+/// anonymous): an anonymous cart's held units count against it (<see cref="IClientHoldsGrain"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("Omni.Carts.ChangeContext")]
 public sealed record ChangeContext(
     [property: Id(0)] Channel? Channel = null,
     [property: Id(1)] long? ExpectedVersion = null,
     [property: Id(2)] string? SessionId = null,
-    [property: Id(3)] Actor? Actor = null);
+    [property: Id(3)] Actor? Actor = null,
+    [property: Id(4)] string? Client = null);

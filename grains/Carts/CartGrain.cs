@@ -37,6 +37,9 @@ public sealed partial class CartGrain(
     private bool _customerTold;
     private IGrainTimer? _lapseTimer;
     private DateTimeOffset? _lapseTimerDue;
+    // The client this anonymous cart's held units count against, and how many it was last told.
+    private string? _client;
+    private int _counted;
 
     private Guid Id => this.GetPrimaryKey();
     private TimeSpan HoldFor => options.Value.HoldFor;
@@ -91,6 +94,10 @@ public sealed partial class CartGrain(
         {
             return Fail(tooMany);
         }
+        if (await ClaimForClient(context, existing?.Id, (existing?.Quantity ?? 0) + quantity) is { } clientFull)
+        {
+            return Fail(clientFull);
+        }
         if (await product is not { } found)
         {
             return Fail(UserError.NotFound("sku", $"no product '{sku}'"));
@@ -135,6 +142,10 @@ public sealed partial class CartGrain(
         if (_ledger.CheckAnonymousUnits(lineId, quantity, options.Value.MaxAnonymousUnits) is { } tooMany)
         {
             return Fail(tooMany);
+        }
+        if (await ClaimForClient(context, lineId, quantity) is { } clientFull)
+        {
+            return Fail(clientFull);
         }
         var (held, error) = await Rehold(line, quantity);
         if (held is null)
@@ -635,7 +646,60 @@ public sealed partial class CartGrain(
 
     // ------------------------------------------------------------------ state
 
-    private CartResult Fail(UserError error) => CartResult.Fail(_ledger.View(), error);
+    private CartResult Fail(UserError error)
+    {
+        // A change refused after its units were claimed gives the claim back.
+        ReportToClient();
+        return CartResult.Fail(_ledger.View(), error);
+    }
+
+    /// <summary>
+    /// Before an anonymous cart holds more: claims its new total (line <paramref name="lineId"/>,
+    /// null for a new one, at <paramref name="quantity"/>) against its client's cap over all the
+    /// client's anonymous carts. Null when granted (or not capped); the refusal otherwise.
+    /// </summary>
+    private async Task<UserError?> ClaimForClient(ChangeContext context, string? lineId, int quantity)
+    {
+        var max = options.Value.MaxAnonymousUnitsPerClient;
+        if (_ledger.CustomerId is not null || context.Client is not { } client || max <= 0)
+        {
+            return null;
+        }
+        var units = _ledger.HeldUnitsWith(lineId, quantity);
+        if (client == _client && units <= _counted)
+        {
+            return null;
+        }
+        if (_client is not null && _client != client)
+        {
+            // Used from another address now: the old one no longer answers for this cart.
+            GrainFactory.GetGrain<IClientHoldsGrain>(_client).Report(Id, 0, clock.GetUtcNow()).Ignore();
+        }
+        _counted = client == _client ? _counted : 0;
+        _client = client;
+        if (await GrainFactory.GetGrain<IClientHoldsGrain>(client).Claim(Id, units, clock.GetUtcNow() + options.Value.MaxHoldLifetime) is { } others)
+        {
+            return UserError.InvalidArgument("quantity",
+                $"anonymous carts from one client hold at most {max} units together; this client's other carts hold {others}; sign in for more");
+        }
+        _counted = units;
+        return null;
+    }
+
+    /// <summary>Tells the client's count when this cart holds fewer units than it was last told.</summary>
+    private void ReportToClient()
+    {
+        if (_client is null)
+        {
+            return;
+        }
+        var units = _ledger.HeldUnits;
+        if (units < _counted)
+        {
+            _counted = units;
+            GrainFactory.GetGrain<IClientHoldsGrain>(_client).Report(Id, units, clock.GetUtcNow() + options.Value.MaxHoldLifetime).Ignore();
+        }
+    }
 
     private CheckoutResult CheckoutFail(UserError error) => new(null, _ledger.Opened ? _ledger.View() : null, [error]);
 
@@ -664,6 +728,7 @@ public sealed partial class CartGrain(
             LogCommitFailed(logger, e, Id, _ledger.Version);
             throw new JournalUnavailableException($"cart {Id} could not store its change; retry", e);
         }
+        ReportToClient();
         var view = _ledger.View();
         await _observers.Notify(o => o.CartChanged(view));
         ScheduleLapseCheck();
@@ -784,6 +849,12 @@ public sealed class CartOptions
     public TimeSpan MaxHoldLifetime { get; set; } = TimeSpan.FromHours(2);
     /// <summary>The most units an anonymous cart (so an anonymous session) may have in its lines.</summary>
     public int MaxAnonymousUnits { get; set; } = 200;
+    /// <summary>
+    /// The most units one client (the API's rate-limit key: an address, for anonymous callers) may
+    /// hold over all its anonymous carts together (<see cref="ClientHoldsGrain"/>); 0 turns the cap off.
+    /// Shoppers behind one NAT share it, hence a default well above one shopper's needs.
+    /// </summary>
+    public int MaxAnonymousUnitsPerClient { get; set; } = 2000;
     /// <summary>An anonymous cart or session nobody wrote to for this long is deleted (with its journal).</summary>
     public TimeSpan AbandonedAfter { get; set; } = TimeSpan.FromDays(7);
     /// <summary>How often each silo looks for abandoned anonymous carts and sessions and for expired movement ids.</summary>

@@ -112,6 +112,16 @@ public sealed class CartLedger
             : null;
     }
 
+    /// <summary>
+    /// The units this anonymous cart holds for its client: those of its held lines while it is
+    /// open; none once a customer owns it, it is checked out or merged away.
+    /// </summary>
+    public int HeldUnits => CustomerId is not null || CheckedOut || MergedInto is not null ? 0 : HeldUnitsWith(null, 0);
+
+    /// <summary>The units held with line <paramref name="lineId"/> (null: a new one) at <paramref name="quantity"/>.</summary>
+    public int HeldUnitsWith(string? lineId, int quantity) =>
+        quantity + _lines.Where(l => l.ReservationId is not null && l.Id != lineId).Sum(l => l.Quantity);
+
     public bool IsHeld(CartLine line, DateTimeOffset now) => line.ReservationId is not null && line.ReservedUntil > now;
 
     /// <summary>When the earliest hold runs out, if any hold is active.</summary>

@@ -10,7 +10,8 @@ namespace Omni.Tests.Carts;
 /// <summary>
 /// Issue 12, item 7: anonymous carts cannot hold stock forever. A hold lasts at most
 /// MaxHoldLifetime from when it was taken however busy its cart is, an anonymous cart holds at
-/// most MaxAnonymousUnits, and anonymous carts and sessions nobody came back to are deleted.
+/// most MaxAnonymousUnits, one client's anonymous carts together at most
+/// MaxAnonymousUnitsPerClient, and anonymous carts and sessions nobody came back to are deleted.
 /// </summary>
 [Trait("Tier", "Cluster")]
 public sealed class AnonymousCartLimitTests : IAsyncLifetime
@@ -29,6 +30,7 @@ public sealed class AnonymousCartLimitTests : IAsyncLifetime
             ["Carts:HoldFor"] = "00:10:00",
             ["Carts:MaxHoldLifetime"] = "00:25:00",
             ["Carts:MaxAnonymousUnits"] = "5",
+            ["Carts:MaxAnonymousUnitsPerClient"] = "8",
         });
         await InventoryFixture.DefineNetwork(Grains);
     }
@@ -98,6 +100,45 @@ public sealed class AnonymousCartLimitTests : IAsyncLifetime
         Assert.True(customers.Succeeded, customers.Errors.FirstOrDefault()?.Message);
         Assert.Equal(50 - 3 - 20, (await Grains.Inventory("s1", sku).GetStock()).Available);
         Assert.Equal(50 - 2, (await Grains.Inventory("s1", other).GetStock()).Available);
+    }
+
+    [Fact]
+    public async Task One_clients_anonymous_carts_together_hold_at_most_its_cap_and_what_they_give_back_or_let_lapse_is_free_again()
+    {
+        var sku = await Stocked(berlin: 100);
+        async Task<ICartGrain> Anonymous() =>
+            Grains.GetGrain<ICartGrain>((await Grains.GetGrain<ISessionGrain>(Guid.NewGuid().ToString()).Start(Channel.WEB, null)).CartId);
+        var (first, second, third, elsewhere) = (await Anonymous(), await Anonymous(), await Anonymous(), await Anonymous());
+        var client = new ChangeContext(Channel.WEB, Client: $"ip:192.0.2.{Random.Shared.Next(1, 250)}");
+        var otherClient = client with { Client = client.Client + "0" };
+
+        var five = await first.AddLine(sku, 5, PickupBerlin, client);
+        var three = await second.AddLine(sku, 3, PickupBerlin, client);
+        var overCap = await third.AddLine(sku, 1, PickupBerlin, client);
+        var grownOverCap = await second.SetLineQuantity(three.Cart!.Lines[0].Id, 4, client);
+        var otherClients = await elsewhere.AddLine(sku, 5, PickupBerlin, otherClient);
+
+        Assert.True(five.Succeeded && three.Succeeded, string.Join("; ", five.Errors.Concat(three.Errors).Select(e => e.Message)));
+        Assert.Equal(ErrorCode.INVALID_ARGUMENT, overCap.Errors.Single().Code);
+        Assert.Contains("other carts hold 8", overCap.Errors.Single().Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorCode.INVALID_ARGUMENT, grownOverCap.Errors.Single().Code);
+        Assert.Equal(3, grownOverCap.Cart!.Lines.Single().Quantity);
+        Assert.True(otherClients.Succeeded, otherClients.Errors.FirstOrDefault()?.Message);
+        Assert.Equal(100 - 5 - 3 - 5, (await Grains.Inventory("s1", sku).GetStock()).Available);
+
+        // Units a cart gives back count no more (the cart tells the client's count one-way, so poll).
+        var lowered = await first.SetLineQuantity(five.Cart!.Lines[0].Id, 2, client);
+        Assert.True(lowered.Succeeded, lowered.Errors.FirstOrDefault()?.Message);
+        var fits = await Eventually.Get(() => third.AddLine(sku, 3, PickupBerlin, client), r => r.Succeeded, TimeSpan.FromSeconds(10),
+            "a cart fits the units another cart of its client gave back");
+        Assert.True(fits.Succeeded, fits.Errors.FirstOrDefault()?.Message);
+        Assert.False((await third.SetLineQuantity(fits.Cart!.Lines[0].Id, 4, client)).Succeeded);
+
+        // A cart that never speaks again cannot block its client past the longest a hold can last.
+        _cluster.Clock.Advance(TimeSpan.FromMinutes(26));
+        var afterLapse = await Anonymous();
+        var full = await afterLapse.AddLine(sku, 5, PickupBerlin, client);
+        Assert.True(full.Succeeded, full.Errors.FirstOrDefault()?.Message);
     }
 
     [Fact]
