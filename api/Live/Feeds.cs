@@ -67,6 +67,9 @@ public sealed class PickupQueueFeed(IClusterClient client, IOptions<LiveOptions>
 {
     protected override long VersionOf(PickupQueueChange state) => state.Version;
 
+    /// <summary>The queue notifies every commit, and each commit is one version.</summary>
+    protected override TimeSpan ReorderWait => TimeSpan.FromMilliseconds(250);
+
     protected override Task<PickupQueueChange?> Current(string key) => Grain(key).Last();
 
     protected override IFeedRegistration Register(string key, Action<PickupQueueChange> publish) => new Registration(client, Grain(key), publish);
