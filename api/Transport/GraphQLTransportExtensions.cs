@@ -18,7 +18,7 @@ public static class GraphQLTransportExtensions
         // graphql-dotnet registers its defaults only where nothing is registered yet, so this composes
         // with the schema's own AddGraphQL call in either order.
         services.AddGraphQL(graphQL => graphQL
-            .AddSystemTextJson()
+            .AddSystemTextJson(json => json.Converters.Add(new ExecutionResultWriter()))
             .AddErrorInfoProvider(errors => errors.ExposeExceptionDetails = false));
         services.AddSingleton<ClientFailures>();
         services.AddSingleton<GraphQLDocumentCache>();
