@@ -12,16 +12,16 @@ public sealed class StockLevelType : ObjectGraphType<StockLevel>
     {
         Name = "StockLevel";
         Description = "The live stock of one SKU at one location.";
-        Field<NonNullGraphType<IdGraphType>>("sku").Resolve(c => c.Source.Sku);
-        Field<NonNullGraphType<IdGraphType>>("storeId").Resolve(c => c.Source.StoreId);
-        Field<NonNullGraphType<IntGraphType>>("onHand").Resolve(c => c.Source.OnHand);
-        Field<NonNullGraphType<IntGraphType>>("reserved").Resolve(c => c.Source.Reserved);
-        Field<NonNullGraphType<IntGraphType>>("safetyStock").Resolve(c => c.Source.SafetyStock);
+        Field<NonNullGraphType<IdGraphType>>("sku").Plain(s => s.Sku);
+        Field<NonNullGraphType<IdGraphType>>("storeId").Plain(s => s.StoreId);
+        Field<NonNullGraphType<IntGraphType>>("onHand").Plain(s => s.OnHand);
+        Field<NonNullGraphType<IntGraphType>>("reserved").Plain(s => s.Reserved);
+        Field<NonNullGraphType<IntGraphType>>("safetyStock").Plain(s => s.SafetyStock);
         Field<NonNullGraphType<IntGraphType>>("available")
             .Description("onHand - reserved - safetyStock, never below zero")
-            .Resolve(c => c.Source.Available);
-        Field<NonNullGraphType<IntGraphType>>("version").Resolve(c => checked((int)c.Source.Version));
-        Field<NonNullGraphType<UtcDateTimeGraphType>>("updatedAt").Resolve(c => c.Source.UpdatedAt);
+            .Plain(s => s.Available);
+        Field<NonNullGraphType<IntGraphType>>("version").Plain(s => checked((int)s.Version));
+        Field<NonNullGraphType<UtcDateTimeGraphType>>("updatedAt").Plain(s => s.UpdatedAt);
         Field<NonNullGraphType<IntGraphType>>("incoming")
             .Description("Units dispatched to this location by transfers, not yet received.")
             .Resolve(c => c.Service<IncomingLoader>().Load(c.Source));
@@ -33,12 +33,12 @@ public sealed class ReservationType : ObjectGraphType<Reservation>
     public ReservationType()
     {
         Name = "Reservation";
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
-        Field<NonNullGraphType<IdGraphType>>("sku").Resolve(c => c.Source.Sku);
-        Field<NonNullGraphType<IdGraphType>>("storeId").Resolve(c => c.Source.StoreId);
-        Field<NonNullGraphType<IntGraphType>>("quantity").Resolve(c => c.Source.Quantity);
-        Field<UtcDateTimeGraphType>("expiresAt").Resolve(c => c.Source.ExpiresAt);
-        Field<StringGraphType>("owner").Resolve(c => c.Source.Owner);
+        Field<NonNullGraphType<IdGraphType>>("id").Plain(s => s.Id);
+        Field<NonNullGraphType<IdGraphType>>("sku").Plain(s => s.Sku);
+        Field<NonNullGraphType<IdGraphType>>("storeId").Plain(s => s.StoreId);
+        Field<NonNullGraphType<IntGraphType>>("quantity").Plain(s => s.Quantity);
+        Field<UtcDateTimeGraphType>("expiresAt").Plain(s => s.ExpiresAt);
+        Field<StringGraphType>("owner").Plain(s => s.Owner);
     }
 }
 
@@ -48,11 +48,11 @@ public sealed class AvailabilityType : ObjectGraphType<Availability>
     {
         Name = "Availability";
         Description = "One SKU across the whole network of locations.";
-        Field<NonNullGraphType<IdGraphType>>("sku").Resolve(c => c.Source.Sku);
+        Field<NonNullGraphType<IdGraphType>>("sku").Plain(s => s.Sku);
         Field<NonNullGraphType<IntGraphType>>("onlineAvailable")
             .Description("What the online channel may promise: the sum of available over locations that ship online.")
-            .Resolve(c => c.Source.OnlineAvailable);
-        Field<NonNullGraphType<IntGraphType>>("totalAvailable").Resolve(c => c.Source.TotalAvailable);
+            .Plain(s => s.OnlineAvailable);
+        Field<NonNullGraphType<IntGraphType>>("totalAvailable").Plain(s => s.TotalAvailable);
         // Already in memory with the availability and bounded by the network's size: it costs what one
         // object does, not a list's worth of lookups. The SKU count of `availabilities` is the real bound.
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StockLevelType>>>>("locations")

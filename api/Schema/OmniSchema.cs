@@ -1,3 +1,4 @@
+using GraphQLParser.AST;
 using GraphQL;
 using GraphQL.Types;
 using Omni.Api.Auth;
@@ -100,7 +101,9 @@ public static class OmniSchemaExtensions
         services.AddGraphQL(graphQL => graphQL
             .AddSchema<OmniSchema>()
             .AddGraphTypes(typeof(OmniSchema).Assembly)
-            .AddValidationRule<IdGrammarRule>(useForCachedDocuments: true));
+            .AddValidationRule<IdGrammarRule>(useForCachedDocuments: true)
+            .AddExecutionStrategy<PlainFieldsParallelStrategy>(OperationType.Query)
+            .AddExecutionStrategy<PlainFieldsSerialStrategy>(OperationType.Mutation));
         services.AddScoped<ProductLoader>();
         services.AddScoped<IncomingLoader>();
 

@@ -16,7 +16,7 @@ public sealed record ScenarioDefinition(
 
 public static class ScenarioCatalog
 {
-    public const string BrowseTarget = "availability reads through GraphQL >= 70% of the bare endpoint (same concurrency)";
+    public const string BrowseTarget = "availability(sku) through GraphQL >= 80% of the bare endpoint (same concurrency; issue 13)";
     public const string CartTarget = "durable cart mutations through GraphQL >= 70% of pgbench simple-update (same concurrency)";
     public const string FlashTarget = "flash sale: >= 5,000 durable reservations/s on one SKU, exactly the stock granted";
 
@@ -27,7 +27,7 @@ public static class ScenarioCatalog
             _ => [Loops.GraphQLAvailability(), Loops.BareAvailability(), Loops.OrleansAvailability()],
             _ =>
             [
-                new(BrowseTarget, "GraphQL availability(sku)", "bare GET /bench/availability", TargetRule.RatioAtLeast, 0.7),
+                new(BrowseTarget, "GraphQL availability(sku)", "bare GET /bench/availability", TargetRule.RatioAtLeast, 0.8),
                 new("availability SKU reads in the browse mix (20-50 per request) vs the bare endpoint's single-SKU reads",
                     "availability SKU reads/s", "bare GET /bench/availability", TargetRule.Ratio),
                 new("bare endpoint vs raw Orleans client (what ASP.NET Core and HTTP cost)", "bare GET /bench/availability",
@@ -80,14 +80,17 @@ public static class ScenarioCatalog
                 "both" => [new FlashSale(FlashSale.Via.Grains), new FlashSale(FlashSale.Via.GraphQL)],
                 var other => throw new ArgumentException($"--via is grains, graphql or both, not '{other}'"),
             },
-            _ => [new PgBench(), Loops.BareReserve(1)],
+            // The sell-out phases last a few seconds, ramp included; GraphQL against the bare endpoint is
+            // compared between the two ceilings instead: same hot SKU setup, same concurrency, 10 s steady.
+            // pgbench last: the vacuum and checkpoint its updates leave behind would land on the next ceiling.
+            _ => [Loops.GraphQLReserve(1), Loops.BareReserve(1), new PgBench()],
             _ =>
             [
                 new(FlashTarget, "durable reservations/s, one SKU (Orleans clients", null, TargetRule.AtLeast, 5000),
                 new("flash sale through GraphQL vs Orleans clients straight to the grain", "durable reservations/s, one SKU (through GraphQL",
                     "durable reservations/s, one SKU (Orleans clients", TargetRule.Ratio),
-                new("flash sale through GraphQL vs the bare endpoint (same grain call, no GraphQL)", "durable reservations/s, one SKU (through GraphQL",
-                    "bare POST /bench/reserve (one hot SKU)", TargetRule.Ratio),
+                new("GraphQL reserveStock vs the bare endpoint making the same grain call (one hot SKU, steady)", "GraphQL reserveStock (one hot SKU)",
+                    "bare POST /bench/reserve (one hot SKU)", TargetRule.RatioAtLeast, 0.8),
                 new("flash sale (grains) vs pgbench simple-update", "durable reservations/s, one SKU (Orleans clients", "pgbench simple-update", TargetRule.Ratio),
             ],
             Users: 64, Duration: 600, WarmUp: 0),

@@ -1,0 +1,130 @@
+using GraphQL;
+using GraphQL.Execution;
+using GraphQL.SystemTextJson;
+using GraphQL.Types;
+using GraphQL.Validation;
+using GraphQLParser.AST;
+using Omni.Api.Schema;
+
+namespace Omni.Tests.Api;
+
+/// <summary>
+/// Issue 13: plain scalar fields resolved inline give the very answer graphql-dotnet's own
+/// strategies give (aliases, directives, nulls, a read that throws, a null where none may be,
+/// mutations), and the inline path is really taken.
+/// </summary>
+[Trait("Tier", "Unit")]
+public sealed class PlainFieldsTests
+{
+    private static readonly GraphQLSerializer Json = new();
+
+    [Theory]
+    [InlineData("{ item { name count price at maybe } }")]
+    [InlineData("{ items { a: name b: name count } more: items { count } }")]
+    [InlineData("query($no: Boolean!) { items { name @skip(if: $no) count @include(if: $no) } }")]
+    [InlineData("{ items { name broken } }")]
+    [InlineData("{ items { name nullWhereNoneMay } }")]
+    [InlineData("{ item { greeting(to: \"you\") name } }")]
+    [InlineData("mutation { change { name count items { count } } }")]
+    public async Task Inline_answers_are_the_same_as_graphql_dotnets(string query)
+    {
+        var theirs = await Run(query, inline: false);
+        var ours = await Run(query, inline: true);
+
+        Assert.Equal(Json.Serialize(theirs.Result), Json.Serialize(ours.Result));
+    }
+
+    [Fact]
+    public async Task Plain_fields_skip_the_resolver_pipeline_and_others_do_not()
+    {
+        var theirs = await Run("{ items { name count greeting(to: \"x\") } }", inline: false);
+        var ours = await Run("{ items { name count greeting(to: \"x\") } }", inline: true);
+
+        // Three items: graphql-dotnet runs 1 + 3 × 3 resolvers through the pipeline; inline, only 1 + 3 (greeting).
+        Assert.Equal(10, theirs.Resolved);
+        Assert.Equal(4, ours.Resolved);
+    }
+
+    private static async Task<(ExecutionResult Result, int Resolved)> Run(string query, bool inline)
+    {
+        var schema = new Schema { Query = new Query(), Mutation = new Mutation() };
+        var resolved = 0;
+        schema.FieldMiddleware.Use(next => context =>
+        {
+            Interlocked.Increment(ref resolved);
+            return next(context);
+        });
+        schema.Initialize();
+        var executer = inline
+            ? new DocumentExecuter(new GraphQLDocumentBuilder(), new DocumentValidator(), new ExecutionStrategySelector(), [])
+            : new DocumentExecuter();
+        var result = await executer.ExecuteAsync(new ExecutionOptions
+        {
+            Schema = schema,
+            Query = query,
+            Variables = new Inputs(new Dictionary<string, object?> { ["no"] = true }),
+        });
+        return (result, resolved);
+    }
+
+    private sealed class ExecutionStrategySelector : IExecutionStrategySelector
+    {
+        public IExecutionStrategy Select(GraphQL.Execution.ExecutionContext context) =>
+            context.Operation.Operation == OperationType.Mutation ? new PlainFieldsSerialStrategy() : new PlainFieldsParallelStrategy();
+    }
+
+    private sealed record Item(string Name, int Count, decimal Price, DateTimeOffset At, string? Maybe);
+
+    private static readonly Item[] Items =
+    [
+        new("first", 1, 1.50m, new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), null),
+        new("second \"quoted\"", 2, 0m, new DateTimeOffset(2026, 12, 1, 1, 0, 0, TimeSpan.FromHours(2)), "yes"),
+        new("third", -3, 99.999m, DateTimeOffset.MinValue, ""),
+    ];
+
+    private sealed class ItemType : ObjectGraphType<Item>
+    {
+        public ItemType()
+        {
+            Name = "Item";
+            Field<NonNullGraphType<StringGraphType>>("name").Plain(s => s.Name);
+            Field<NonNullGraphType<IntGraphType>>("count").Plain(s => s.Count);
+            Field<NonNullGraphType<DecimalGraphType>>("price").Plain(s => s.Price);
+            Field<NonNullGraphType<DateTimeOffsetGraphType>>("at").Plain(s => s.At);
+            Field<StringGraphType>("maybe").Plain(s => s.Maybe);
+            Field<IntGraphType>("broken").Plain(s => s.Count < 0 ? throw new InvalidOperationException("read failed") : s.Count);
+            Field<NonNullGraphType<StringGraphType>>("nullWhereNoneMay").Plain(s => s.Maybe);
+            Field<StringGraphType>("greeting").Argument<StringGraphType>("to").Resolve(c => $"hello {c.GetArgument<string>("to")} from {c.Source.Name}");
+        }
+    }
+
+    private sealed class Query : ObjectGraphType
+    {
+        public Query()
+        {
+            Name = "Query";
+            Field<ItemType>("item").Resolve(_ => Items[1]);
+            Field<ListGraphType<ItemType>>("items").Resolve(_ => Items);
+        }
+    }
+
+    private sealed class Mutation : ObjectGraphType
+    {
+        public Mutation()
+        {
+            Name = "Mutation";
+            Field<ChangeType>("change").Resolve(_ => Items[0]);
+        }
+    }
+
+    private sealed class ChangeType : ObjectGraphType<Item>
+    {
+        public ChangeType()
+        {
+            Name = "Change";
+            Field<StringGraphType>("name").Plain(s => s.Name);
+            Field<IntGraphType>("count").Plain(s => s.Count);
+            Field<ListGraphType<ItemType>>("items").Resolve(_ => Items);
+        }
+    }
+}
