@@ -57,7 +57,7 @@ public sealed class AvailabilityType : ObjectGraphType<Availability>
         // object does, not a list's worth of lookups. The SKU count of `availabilities` is the real bound.
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StockLevelType>>>>("locations")
             .WithComplexityImpact(fieldImpact: 1, childImpactMultiplier: 1)
-            .Resolve(c => c.Source.Locations);
+            .Plain(s => s.Locations);
     }
 }
 
@@ -99,8 +99,8 @@ public sealed class StockPayloadType : ObjectGraphType<StockPayload>
     public StockPayloadType()
     {
         Name = "StockPayload";
-        Field<StockLevelType>("stock").Resolve(c => c.Source.Stock);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("errors").Resolve(c => c.Source.Errors);
+        Field<StockLevelType>("stock").Plain(s => s.Stock);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("errors").Plain(s => s.Errors);
     }
 }
 
@@ -109,8 +109,8 @@ public sealed class ReservationPayloadType : ObjectGraphType<ReservationPayload>
     public ReservationPayloadType()
     {
         Name = "ReservationPayload";
-        Field<ReservationType>("reservation").Resolve(c => c.Source.Reservation);
-        Field<StockLevelType>("stock").Resolve(c => c.Source.Stock);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("errors").Resolve(c => c.Source.Errors);
+        Field<ReservationType>("reservation").Plain(s => s.Reservation);
+        Field<StockLevelType>("stock").Plain(s => s.Stock);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("errors").Plain(s => s.Errors);
     }
 }

@@ -12,8 +12,22 @@ namespace Omni.Api.Schema;
 /// refused request executes nothing and no resolver or grain ever sees the value. It runs for
 /// cached documents too: their variables are new on every request.
 /// </summary>
-public sealed class IdGrammarRule : ValidationRuleBase
+public sealed class IdGrammarRule : ValidationRuleBase, Transport.ICachedDocumentCheck
 {
+    /// <summary>
+    /// A cached document's literals passed when it was first validated; its variables pass when
+    /// every string in them is a valid ID (the stricter of the two grammars).
+    /// </summary>
+    public bool Clears(GraphQLOperationDefinition operation, Inputs? variables) => variables is null || AllValidIds(variables);
+
+    private static bool AllValidIds(object? value) => value switch
+    {
+        string text => IdGrammar.IsValidId(text),
+        IEnumerable<KeyValuePair<string, object?>> fields => fields.All(field => AllValidIds(field.Value)),
+        IEnumerable<object?> items => items.All(AllValidIds),
+        _ => true,
+    };
+
     public const string Code = nameof(ErrorCode.INVALID_ARGUMENT);
 
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) => new(new NodeVisitors(

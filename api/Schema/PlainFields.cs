@@ -51,29 +51,60 @@ public static class PlainFields
         }
     }
 
+    /// <summary>The field's plain read, or null when it is not plain.</summary>
+    internal static Func<object, object?>? ReaderOf(FieldType field) => field.GetMetadata<Reader?>(Key)?.Read;
+
     private sealed record Reader(Func<object, object?> Read);
 }
 
-/// <summary>What <see cref="PlainFields.TryResolve"/> needs of a strategy: its check of a node's result.</summary>
+/// <summary>What the plain paths need of a strategy: its own check of a node's result, node building and execution.</summary>
 internal interface IPlainFieldsStrategy
 {
     void Validate(ExecutionContext context, ExecutionNode node);
+
+    /// <summary>graphql-dotnet's execution of <paramref name="node"/>, without the plain paths.</summary>
+    Task ExecuteAsOrdinary(ExecutionContext context, ExecutionNode node);
+
+    /// <summary>graphql-dotnet's node for a field, never a <see cref="PlainTreeNode"/>.</summary>
+    ExecutionNode BuildOrdinary(ExecutionNode parent, IGraphType graphType, GraphQLField field, FieldType definition, int? index);
 }
 
-/// <summary>graphql-dotnet's parallel strategy (queries) with <see cref="PlainFields"/> inline.</summary>
+/// <summary>graphql-dotnet's parallel strategy (queries) with <see cref="PlainFields"/> inline and <see cref="PlainTreeNode"/>s.</summary>
 public sealed class PlainFieldsParallelStrategy : ParallelExecutionStrategy, IPlainFieldsStrategy
 {
     void IPlainFieldsStrategy.Validate(ExecutionContext context, ExecutionNode node) => ValidateNodeResult(context, node);
 
+    Task IPlainFieldsStrategy.ExecuteAsOrdinary(ExecutionContext context, ExecutionNode node) => base.ExecuteNodeAsync(context, node);
+
+    ExecutionNode IPlainFieldsStrategy.BuildOrdinary(ExecutionNode parent, IGraphType graphType, GraphQLField field, FieldType definition, int? index) =>
+        base.BuildExecutionNode(parent, graphType, field, definition, index);
+
+    protected override ExecutionNode BuildExecutionNode(ExecutionNode parent, IGraphType graphType, GraphQLField field, FieldType fieldDefinition, int? indexInParentNode = null) =>
+        PlainTreeNode.TryBuild(parent, graphType, field, fieldDefinition, indexInParentNode)
+        ?? base.BuildExecutionNode(parent, graphType, field, fieldDefinition, indexInParentNode);
+
     protected override Task ExecuteNodeAsync(ExecutionContext context, ExecutionNode node) =>
-        PlainFields.TryResolve(this, context, node) ? Task.CompletedTask : base.ExecuteNodeAsync(context, node);
+        node is PlainTreeNode tree ? tree.ExecuteAsync(this, context)
+        : PlainFields.TryResolve(this, context, node) ? Task.CompletedTask
+        : base.ExecuteNodeAsync(context, node);
 }
 
-/// <summary>graphql-dotnet's serial strategy (mutations) with <see cref="PlainFields"/> inline.</summary>
+/// <summary>graphql-dotnet's serial strategy (mutations) with <see cref="PlainFields"/> inline and <see cref="PlainTreeNode"/>s.</summary>
 public sealed class PlainFieldsSerialStrategy : SerialExecutionStrategy, IPlainFieldsStrategy
 {
     void IPlainFieldsStrategy.Validate(ExecutionContext context, ExecutionNode node) => ValidateNodeResult(context, node);
 
+    Task IPlainFieldsStrategy.ExecuteAsOrdinary(ExecutionContext context, ExecutionNode node) => base.ExecuteNodeAsync(context, node);
+
+    ExecutionNode IPlainFieldsStrategy.BuildOrdinary(ExecutionNode parent, IGraphType graphType, GraphQLField field, FieldType definition, int? index) =>
+        base.BuildExecutionNode(parent, graphType, field, definition, index);
+
+    protected override ExecutionNode BuildExecutionNode(ExecutionNode parent, IGraphType graphType, GraphQLField field, FieldType fieldDefinition, int? indexInParentNode = null) =>
+        PlainTreeNode.TryBuild(parent, graphType, field, fieldDefinition, indexInParentNode)
+        ?? base.BuildExecutionNode(parent, graphType, field, fieldDefinition, indexInParentNode);
+
     protected override Task ExecuteNodeAsync(ExecutionContext context, ExecutionNode node) =>
-        PlainFields.TryResolve(this, context, node) ? Task.CompletedTask : base.ExecuteNodeAsync(context, node);
+        node is PlainTreeNode tree ? tree.ExecuteAsync(this, context)
+        : PlainFields.TryResolve(this, context, node) ? Task.CompletedTask
+        : base.ExecuteNodeAsync(context, node);
 }

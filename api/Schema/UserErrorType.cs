@@ -16,8 +16,8 @@ public sealed class UserErrorType : ObjectGraphType<UserError>
     public UserErrorType()
     {
         Name = "UserError";
-        Field<NonNullGraphType<ErrorCodeType>>("code").Resolve(c => c.Source.Code);
-        Field<NonNullGraphType<StringGraphType>>("message").Resolve(c => c.Source.Message);
-        Field<StringGraphType>("field").Resolve(c => c.Source.Field);
+        Field<NonNullGraphType<ErrorCodeType>>("code").Plain(s => s.Code);
+        Field<NonNullGraphType<StringGraphType>>("message").Plain(s => s.Message);
+        Field<StringGraphType>("field").Plain(s => s.Field);
     }
 }

@@ -8,8 +8,10 @@ namespace Omni.Api.Transport;
 /// GraphQL over HTTP spec), subscriptions over HTTP at all. The operation to run is only known once
 /// graphql-dotnet has parsed the document and picked it by name, which is why this is a validation rule.
 /// </summary>
-internal sealed class AllowedOperationsRule(params OperationType[] allowed) : ValidationRuleBase
+internal sealed class AllowedOperationsRule(params OperationType[] allowed) : ValidationRuleBase, ICachedDocumentCheck
 {
+    public bool Clears(GraphQLOperationDefinition operation, GraphQL.Inputs? variables) => Array.IndexOf(allowed, operation.Operation) >= 0;
+
     public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
     {
         if (Array.IndexOf(allowed, context.Operation.Operation) < 0)

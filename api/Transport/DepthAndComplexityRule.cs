@@ -15,7 +15,7 @@ namespace Omni.Api.Transport;
 /// exponentially. Like graphql-js's MaxIntrospectionDepthRule, introspection is refused when lists of
 /// types (fields, interfaces, possibleTypes, inputFields) nest 3 deep; the standard query nests 1.
 /// </summary>
-internal sealed class DepthAndComplexityRule(int maxDepth, int maxComplexity) : ValidationRuleBase
+internal sealed class DepthAndComplexityRule(int maxDepth, int maxComplexity) : ValidationRuleBase, ICachedDocumentCheck
 {
     private const int MaxIntrospectionNesting = 3;
 
@@ -59,6 +59,9 @@ internal sealed class DepthAndComplexityRule(int maxDepth, int maxComplexity) : 
     }
 
     private static readonly object Measured = new();
+
+    /// <summary>An operation already measured within the limits whatever its variables.</summary>
+    public bool Clears(GraphQLOperationDefinition operation, GraphQL.Inputs? variables) => _withinLimits.TryGetValue(operation, out _);
 
     /// <summary>
     /// Whether the operation's complexity is the same whatever its variables. A field's complexity may

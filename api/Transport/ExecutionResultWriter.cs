@@ -83,6 +83,9 @@ public sealed class ExecutionResultWriter : JsonConverter<ExecutionResult>
             case ArrayExecutionNode array:
                 JsonSerializer.Serialize(writer, array.SerializedResult, options);
                 break;
+            case Schema.PlainTreeNode tree:
+                tree.Write(writer, options);
+                break;
             case null or NullExecutionNode:
                 writer.WriteNullValue();
                 break;
@@ -93,7 +96,7 @@ public sealed class ExecutionResultWriter : JsonConverter<ExecutionResult>
     }
 
     /// <summary>The scalars Omni's schema serializes to, written as their System.Text.Json converters write them.</summary>
-    private static void WriteValue(Utf8JsonWriter writer, object? value, JsonSerializerOptions options)
+    internal static void WriteValue(Utf8JsonWriter writer, object? value, JsonSerializerOptions options)
     {
         switch (value)
         {

@@ -73,7 +73,7 @@ public sealed class GraphQLDocumentCache : IConfigureExecution, IDisposable
         if (_documents.TryGetValue(text, out GraphQLDocument? cached) && cached is not null)
         {
             options.Document = cached;
-            options.ValidationRules = options.CachedDocumentValidationRules ?? [];
+            options.ValidationRules = Cleared(cached, options) ? [] : options.CachedDocumentValidationRules ?? [];
             result = await next(options);
         }
         else
@@ -92,6 +92,42 @@ public sealed class GraphQLDocumentCache : IConfigureExecution, IDisposable
     }
 
     public void Dispose() => _documents?.Dispose();
+
+    /// <summary>Whether every rule for cached documents can tell it has nothing to report (<see cref="ICachedDocumentCheck"/>).</summary>
+    private static bool Cleared(GraphQLDocument document, ExecutionOptions options)
+    {
+        if (OperationOf(document, options.OperationName) is not { } operation)
+        {
+            return false;
+        }
+        foreach (var rule in options.CachedDocumentValidationRules ?? [])
+        {
+            if (rule is not ICachedDocumentCheck check || !check.Clears(operation, options.Variables))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The operation a request names, or its document's only one; null when that is not clear (graphql-dotnet then says why).</summary>
+    private static GraphQLOperationDefinition? OperationOf(GraphQLDocument document, string? name)
+    {
+        GraphQLOperationDefinition? found = null;
+        foreach (var operation in document.Definitions.OfType<GraphQLOperationDefinition>())
+        {
+            if (name is not null && operation.Name?.StringValue != name)
+            {
+                continue;
+            }
+            if (found is not null)
+            {
+                return null;
+            }
+            found = operation;
+        }
+        return found;
+    }
 
     private static MemoryCacheEntryOptions SizeOf(string text) => new() { Size = Math.Max(1, text.Length) };
 

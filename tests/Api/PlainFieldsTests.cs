@@ -17,6 +17,7 @@ namespace Omni.Tests.Api;
 public sealed class PlainFieldsTests
 {
     private static readonly GraphQLSerializer Json = new();
+    private static readonly GraphQLSerializer Ours = new(json => json.Converters.Add(new Omni.Api.Transport.ExecutionResultWriter()));
 
     [Theory]
     [InlineData("{ item { name count price at maybe } }")]
@@ -26,12 +27,36 @@ public sealed class PlainFieldsTests
     [InlineData("{ items { name nullWhereNoneMay } }")]
     [InlineData("{ item { greeting(to: \"you\") name } }")]
     [InlineData("mutation { change { name count items { count } } }")]
+    [InlineData("{ items { name children { name count at price maybe children { name } } } }")]
+    [InlineData("{ items { kids: children { n: name c: count } } }")]
+    [InlineData("{ items { children { name nullWhereNoneMay } } }")]
+    [InlineData("{ items { name strictChildren { name } } }")]
+    [InlineData("{ items { children { ... on Item { name } } } }")]
+    [InlineData("{ items { children { name name count } } }")]
+    [InlineData("{ items { children { __typename name } } }")]
+    [InlineData("{ items { children { greeting(to: \"a\") } } }")]
+    [InlineData("{ items { wrongType { name } } }")]
+    [InlineData("{ items { children { broken } } }")]
+    [InlineData("mutation { change { children { name children { count } } } }")]
     public async Task Inline_answers_are_the_same_as_graphql_dotnets(string query)
     {
         var theirs = await Run(query, inline: false);
         var ours = await Run(query, inline: true);
 
+        Assert.Equal(Json.Serialize(theirs.Result), Ours.Serialize(ours.Result));
         Assert.Equal(Json.Serialize(theirs.Result), Json.Serialize(ours.Result));
+    }
+
+    [Fact]
+    public async Task A_plain_selection_under_a_plain_field_is_one_node_and_read_once()
+    {
+        var theirs = await Run("{ items { children { name count children { name } } } }", inline: false);
+        var ours = await Run("{ items { children { name count children { name } } } }", inline: true);
+
+        // graphql-dotnet: items (1), each item's children (3), name, count and children of the three
+        // children (9), the one grandchild's name (1). Inline: items alone.
+        Assert.Equal(14, theirs.Resolved);
+        Assert.Equal(1, ours.Resolved);
     }
 
     [Fact]
@@ -73,13 +98,15 @@ public sealed class PlainFieldsTests
             context.Operation.Operation == OperationType.Mutation ? new PlainFieldsSerialStrategy() : new PlainFieldsParallelStrategy();
     }
 
-    private sealed record Item(string Name, int Count, decimal Price, DateTimeOffset At, string? Maybe);
+    private sealed record Item(string Name, int Count, decimal Price, DateTimeOffset At, string? Maybe, Item?[]? Children = null);
+
+    private static readonly Item Leaf = new("leaf", 7, 0.1m, DateTimeOffset.UnixEpoch, null);
 
     private static readonly Item[] Items =
     [
-        new("first", 1, 1.50m, new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), null),
-        new("second \"quoted\"", 2, 0m, new DateTimeOffset(2026, 12, 1, 1, 0, 0, TimeSpan.FromHours(2)), "yes"),
-        new("third", -3, 99.999m, DateTimeOffset.MinValue, ""),
+        new("first", 1, 1.50m, new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), null, [Leaf, new("inner", 2, 2m, DateTimeOffset.UnixEpoch, "x", [Leaf])]),
+        new("second \"quoted\"", 2, 0m, new DateTimeOffset(2026, 12, 1, 1, 0, 0, TimeSpan.FromHours(2)), "yes", [Leaf, null]),
+        new("third", -3, 99.999m, DateTimeOffset.MinValue, "", null),
     ];
 
     private sealed class ItemType : ObjectGraphType<Item>
@@ -95,6 +122,9 @@ public sealed class PlainFieldsTests
             Field<IntGraphType>("broken").Plain(s => s.Count < 0 ? throw new InvalidOperationException("read failed") : s.Count);
             Field<NonNullGraphType<StringGraphType>>("nullWhereNoneMay").Plain(s => s.Maybe);
             Field<StringGraphType>("greeting").Argument<StringGraphType>("to").Resolve(c => $"hello {c.GetArgument<string>("to")} from {c.Source.Name}");
+            Field<ListGraphType<ItemType>>("children").Plain(s => s.Children);
+            Field<NonNullGraphType<ListGraphType<NonNullGraphType<ItemType>>>>("strictChildren").Plain(s => s.Children);
+            Field<ListGraphType<ItemType>>("wrongType").Plain(s => new object[] { "not an item" });
         }
     }
 
@@ -125,6 +155,7 @@ public sealed class PlainFieldsTests
             Field<StringGraphType>("name").Plain(s => s.Name);
             Field<IntGraphType>("count").Plain(s => s.Count);
             Field<ListGraphType<ItemType>>("items").Resolve(_ => Items);
+            Field<ListGraphType<ItemType>>("children").Plain(s => s.Children);
         }
     }
 }

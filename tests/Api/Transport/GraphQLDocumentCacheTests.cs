@@ -33,6 +33,51 @@ public sealed class GraphQLDocumentCacheTests
     }
 
     [Fact]
+    public async Task A_cached_document_runs_without_rules_only_when_every_rule_clears_it_without_a_walk()
+    {
+        using var cache = Cache(1000);
+        var seen = new List<IEnumerable<IValidationRule>?>();
+        var clears = new ClearsWhen(variables => variables is null || !variables.ContainsKey("bad"));
+        IValidationRule[] cachedRules = [clears, new ClearsWhen(_ => true)];
+        const string Query = "query Q($x: ID) { hello }";
+        ExecutionOptions Request(Dictionary<string, object?>? variables, string? operation = null, IValidationRule[]? rules = null) => new()
+        {
+            Query = Query,
+            OperationName = operation,
+            Variables = variables is null ? null : new Inputs(variables),
+            ValidationRules = DocumentValidator.CoreRules,
+            CachedDocumentValidationRules = rules ?? cachedRules,
+        };
+
+        foreach (var request in new[]
+        {
+            Request(null),                                                   // parsed and validated: not cached yet
+            Request(new() { ["x"] = "fine" }),                                // every rule clears: no rules, no walk
+            Request(new() { ["bad"] = "x" }),                                 // one rule cannot tell: every rule runs
+            Request(null, operation: "Other"),                               // no such operation: graphql-dotnet says so
+            Request(null, rules: [.. cachedRules, GraphQL.Validation.Rules.Custom.NoIntrospectionValidationRule.Instance]), // a rule that cannot tell at all
+        })
+        {
+            await cache.ExecuteAsync(request, options =>
+            {
+                seen.Add(options.ValidationRules);
+                return Task.FromResult(new ExecutionResult { Executed = true, Document = Parser.Parse(Query) });
+            });
+        }
+
+        Assert.Same(DocumentValidator.CoreRules, seen[0]);
+        Assert.Empty(seen[1]!);
+        Assert.Same(cachedRules, seen[2]);
+        Assert.Same(cachedRules, seen[3]);
+        Assert.Equal(3, seen[4]!.Count());
+    }
+
+    private sealed class ClearsWhen(Func<Inputs?, bool> clears) : ValidationRuleBase, ICachedDocumentCheck
+    {
+        public bool Clears(GraphQLParser.AST.GraphQLOperationDefinition operation, Inputs? variables) => clears(variables);
+    }
+
+    [Fact]
     public async Task A_document_that_failed_validation_is_not_kept()
     {
         using var cache = Cache(1000);
