@@ -67,8 +67,14 @@ public sealed class PlainTreeNode : ExecutionNode
         await ExecuteTree(strategy, context, ordinary);
     }
 
+    /// <summary>Executes <paramref name="node"/> and everything under it; plain trees met below take their own path again.</summary>
     private static async Task ExecuteTree(IPlainFieldsStrategy strategy, ExecutionContext context, ExecutionNode node)
     {
+        if (node is PlainTreeNode tree)
+        {
+            await tree.ExecuteAsync(strategy, context);
+            return;
+        }
         await strategy.ExecuteAsOrdinary(context, node);
         if (node is IParentExecutionNode parent)
         {

@@ -31,6 +31,9 @@ public sealed class PlainFieldsTests
     [InlineData("{ items { kids: children { n: name c: count } } }")]
     [InlineData("{ items { children { name nullWhereNoneMay } } }")]
     [InlineData("{ items { name strictChildren { name } } }")]
+    [InlineData("{ items { strictChildren { name children { name children { count } } } } }")]
+    [InlineData("mutation { change { strictChildren { name children { name } } } }")]
+    [InlineData("{ item { mixed { name broken children { name children { count } } } } }")]
     [InlineData("{ items { children { ... on Item { name } } } }")]
     [InlineData("{ items { children { name name count } } }")]
     [InlineData("{ items { children { __typename name } } }")]
@@ -102,6 +105,9 @@ public sealed class PlainFieldsTests
 
     private static readonly Item Leaf = new("leaf", 7, 0.1m, DateTimeOffset.UnixEpoch, null);
 
+    // A read of "broken" throws for the second: the list's plan hands it back, and its children's plan runs again below.
+    private static readonly Item[] Mixed = [Leaf, new("negative", -1, 1m, DateTimeOffset.UnixEpoch, null, [Leaf, new("inner", 3, 0m, DateTimeOffset.UnixEpoch, null, [Leaf])])];
+
     private static readonly Item[] Items =
     [
         new("first", 1, 1.50m, new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), null, [Leaf, new("inner", 2, 2m, DateTimeOffset.UnixEpoch, "x", [Leaf])]),
@@ -125,6 +131,7 @@ public sealed class PlainFieldsTests
             Field<ListGraphType<ItemType>>("children").Plain(s => s.Children);
             Field<NonNullGraphType<ListGraphType<NonNullGraphType<ItemType>>>>("strictChildren").Plain(s => s.Children);
             Field<ListGraphType<ItemType>>("wrongType").Plain(s => new object[] { "not an item" });
+            Field<ListGraphType<ItemType>>("mixed").Plain(s => Mixed);
         }
     }
 
@@ -156,6 +163,7 @@ public sealed class PlainFieldsTests
             Field<IntGraphType>("count").Plain(s => s.Count);
             Field<ListGraphType<ItemType>>("items").Resolve(_ => Items);
             Field<ListGraphType<ItemType>>("children").Plain(s => s.Children);
+            Field<NonNullGraphType<ListGraphType<NonNullGraphType<ItemType>>>>("strictChildren").Plain(s => Items[1].Children);
         }
     }
 }
