@@ -32,16 +32,16 @@ public sealed class CartLineType : ObjectGraphType<CartLine>
     public CartLineType()
     {
         Name = "CartLine";
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
-        Field<NonNullGraphType<IdGraphType>>("sku").Resolve(c => c.Source.Sku);
+        Field<NonNullGraphType<IdGraphType>>("id").Plain(s => s.Id);
+        Field<NonNullGraphType<IdGraphType>>("sku").Plain(s => s.Sku);
         // Batched: a cart's lines ask for their products in one parallel fan-out.
         Field<ProductType>("product").Resolve(c => c.Service<ProductLoader>().Load(c.Source.Sku));
-        Field<NonNullGraphType<IntGraphType>>("quantity").Resolve(c => c.Source.Quantity);
-        Field<NonNullGraphType<FulfillmentKindType>>("fulfillment").Resolve(c => c.Source.Fulfillment);
-        Field<IdGraphType>("storeId").Description("The location that holds the stock for this line.").Resolve(c => c.Source.StoreId);
-        Field<IdGraphType>("reservationId").Resolve(c => c.Source.ReservationId);
-        Field<UtcDateTimeGraphType>("reservedUntil").Resolve(c => c.Source.ReservedUntil);
-        Field<NonNullGraphType<FloatGraphType>>("lineTotal").Resolve(c => (double)c.Source.LineTotal);
+        Field<NonNullGraphType<IntGraphType>>("quantity").Plain(s => s.Quantity);
+        Field<NonNullGraphType<FulfillmentKindType>>("fulfillment").Plain(s => s.Fulfillment);
+        Field<IdGraphType>("storeId").Description("The location that holds the stock for this line.").Plain(s => s.StoreId);
+        Field<IdGraphType>("reservationId").Plain(s => s.ReservationId);
+        Field<UtcDateTimeGraphType>("reservedUntil").Plain(s => s.ReservedUntil);
+        Field<NonNullGraphType<FloatGraphType>>("lineTotal").Plain(s => (double)s.LineTotal);
     }
 }
 
@@ -50,20 +50,20 @@ public sealed class CartType : ObjectGraphType<CartView>
     public CartType()
     {
         Name = "Cart";
-        Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id.ToString("D"));
-        Field<IdGraphType>("customerId").Resolve(c => c.Source.CustomerId);
-        Field<NonNullGraphType<IntGraphType>>("version").Resolve(c => checked((int)c.Source.Version));
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CartLineType>>>>("lines").Resolve(c => c.Source.Lines);
-        Field<NonNullGraphType<IntGraphType>>("itemCount").Resolve(c => c.Source.ItemCount);
-        Field<NonNullGraphType<FloatGraphType>>("subtotal").Resolve(c => (double)c.Source.Subtotal);
-        Field<NonNullGraphType<StringGraphType>>("currency").Resolve(c => c.Source.Currency);
-        Field<NonNullGraphType<BooleanGraphType>>("checkedOut").Resolve(c => c.Source.CheckedOut);
-        Field<NonNullGraphType<UtcDateTimeGraphType>>("updatedAt").Resolve(c => c.Source.UpdatedAt);
-        Field<ChannelType>("lastChangedBy").Description("The channel of the session that made the last change.").Resolve(c => c.Source.LastChangedBy);
+        Field<NonNullGraphType<IdGraphType>>("id").Plain(s => s.Id.ToString("D"));
+        Field<IdGraphType>("customerId").Plain(s => s.CustomerId);
+        Field<NonNullGraphType<IntGraphType>>("version").Plain(s => checked((int)s.Version));
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CartLineType>>>>("lines").Plain(s => s.Lines);
+        Field<NonNullGraphType<IntGraphType>>("itemCount").Plain(s => s.ItemCount);
+        Field<NonNullGraphType<FloatGraphType>>("subtotal").Plain(s => (double)s.Subtotal);
+        Field<NonNullGraphType<StringGraphType>>("currency").Plain(s => s.Currency);
+        Field<NonNullGraphType<BooleanGraphType>>("checkedOut").Plain(s => s.CheckedOut);
+        Field<NonNullGraphType<UtcDateTimeGraphType>>("updatedAt").Plain(s => s.UpdatedAt);
+        Field<ChannelType>("lastChangedBy").Description("The channel of the session that made the last change.").Plain(s => s.LastChangedBy);
         Field<IdGraphType>("mergedInto")
             .Description("Set once this anonymous cart was merged into a customer's cart at sign-in: that cart's id.")
             .Resolve(c => c.Source.MergedInto?.ToString("D"));
-        Field<IdGraphType>("orderId").Description("Set once the cart was checked out: the order it became.").Resolve(c => c.Source.OrderId?.ToString("D"));
+        Field<IdGraphType>("orderId").Description("Set once the cart was checked out: the order it became.").Plain(s => s.OrderId?.ToString("D"));
     }
 }
 
@@ -72,8 +72,8 @@ public sealed class CartPayloadType : ObjectGraphType<CartResult>
     public CartPayloadType()
     {
         Name = "CartPayload";
-        Field<CartType>("cart").Resolve(c => c.Source.Cart);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("errors").Resolve(c => c.Source.Errors);
+        Field<CartType>("cart").Plain(s => s.Cart);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("errors").Plain(s => s.Errors);
     }
 }
 
@@ -82,8 +82,8 @@ public sealed class CheckoutPayloadType : ObjectGraphType<CheckoutResult>
     public CheckoutPayloadType()
     {
         Name = "CheckoutPayload";
-        Field<OrderType>("order").Resolve(c => c.Source.Order);
-        Field<CartType>("cart").Resolve(c => c.Source.Cart);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("errors").Resolve(c => c.Source.Errors);
+        Field<OrderType>("order").Plain(s => s.Order);
+        Field<CartType>("cart").Plain(s => s.Cart);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserErrorType>>>>("errors").Plain(s => s.Errors);
     }
 }
