@@ -6,13 +6,16 @@ namespace Omni.Orders;
 /// One store's pickup queue, free of Orleans: the newest known state of every order with a pickup
 /// here. An order's state is taken only if it is newer than the one held, so a retried or
 /// redelivered update never counts twice. Orders whose pickup here is over (picked up or
-/// cancelled) are kept, newest first, up to <see cref="KeepFinished"/>.
+/// cancelled) are kept, newest first: at least the last <see cref="KeepFinished"/>, at most
+/// <see cref="PruneSlack"/> more (pruning sorts them, so it runs once per that many, not per change).
 /// </summary>
 public sealed class PickupQueue(string storeId)
 {
     public const int KeepFinished = 200;
+    public const int PruneSlack = 50;
 
     private readonly Dictionary<Guid, OrderView> _orders = [];
+    private int _finished;
 
     public long Version { get; private set; }
     public PickupQueueChange? Last { get; private set; }
@@ -25,13 +28,29 @@ public sealed class PickupQueue(string storeId)
 
     public void Apply(PickupQueueCommit commit)
     {
-        _orders[commit.Order.Id] = commit.Order;
+        Put(commit.Order);
         Version++;
         Last = new PickupQueueChange(Version, commit.Order);
-        var finished = _orders.Values.Where(o => IsFinished(o)).OrderByDescending(o => o.PickupAt(storeId)!.UpdatedAt).Skip(KeepFinished).ToList();
-        foreach (var order in finished)
+        if (_finished > KeepFinished + PruneSlack)
         {
-            _orders.Remove(order.Id);
+            foreach (var order in _orders.Values.Where(IsFinished).OrderByDescending(o => o.PickupAt(storeId)!.UpdatedAt).Skip(KeepFinished).ToList())
+            {
+                _orders.Remove(order.Id);
+            }
+            _finished = KeepFinished;
+        }
+    }
+
+    private void Put(OrderView order)
+    {
+        if (_orders.TryGetValue(order.Id, out var held) && IsFinished(held))
+        {
+            _finished--;
+        }
+        _orders[order.Id] = order;
+        if (IsFinished(order))
+        {
+            _finished++;
         }
     }
 
@@ -51,7 +70,7 @@ public sealed class PickupQueue(string storeId)
         var queue = new PickupQueue(storeId) { Version = snapshot.Version, Last = snapshot.Last };
         foreach (var order in snapshot.Orders)
         {
-            queue._orders[order.Id] = order;
+            queue.Put(order);
         }
         return queue;
     }

@@ -48,15 +48,22 @@ public sealed class PickupQueueTests
     public void Finished_pickups_are_kept_up_to_a_bound_and_a_snapshot_restores_the_queue()
     {
         var queue = new PickupQueue("s1");
-        for (var i = 0; i < PickupQueue.KeepFinished + 5; i++)
+        var finished = new List<OrderView>();
+        var most = 0;
+        for (var i = 0; i < PickupQueue.KeepFinished + PickupQueue.PruneSlack + 1; i++)
         {
-            Apply(queue, Order(Guid.NewGuid(), 1, FulfillmentStatus.PICKED_UP, Start.AddSeconds(i)));
+            finished.Add(Order(Guid.NewGuid(), 1, FulfillmentStatus.PICKED_UP, Start.AddSeconds(i)));
+            Apply(queue, finished[^1]);
+            most = Math.Max(most, queue.List(FulfillmentStatus.PICKED_UP, 1000).Count);
         }
         var open = Order(Guid.NewGuid(), 1, FulfillmentStatus.OPEN, Start);
         Apply(queue, open);
         var restored = PickupQueue.FromSnapshot("s1", queue.ToSnapshot());
 
-        Assert.Equal(PickupQueue.KeepFinished, queue.List(FulfillmentStatus.PICKED_UP, 1000).Count);
+        Assert.Equal(PickupQueue.KeepFinished + PickupQueue.PruneSlack, most);
+        // Pruned back to the newest KeepFinished once over the slack.
+        Assert.Equal(finished.TakeLast(PickupQueue.KeepFinished).Select(o => o.Id).Order(),
+            queue.List(FulfillmentStatus.PICKED_UP, 1000).Select(o => o.Id).Order());
         Assert.Equal([open.Id], queue.List(FulfillmentStatus.OPEN, 10).Select(o => o.Id));
         Assert.Equal(queue.List(null, 1000).Select(o => o.Id), restored.List(null, 1000).Select(o => o.Id));
         Assert.Equal(queue.Version, restored.Version);
