@@ -51,6 +51,21 @@ public static class PlainFields
         }
     }
 
+    /// <summary>
+    /// What both strategies build for a field: a <see cref="PlainTreeNode"/> when its whole selection
+    /// is plain, else graphql-dotnet's node. (Each strategy's base class differs, so they share this
+    /// and <see cref="Execute"/> rather than a base.)
+    /// </summary>
+    internal static ExecutionNode Build(IPlainFieldsStrategy strategy, ExecutionNode parent, IGraphType graphType, GraphQLField field,
+        FieldType definition, int? index) =>
+        PlainTreeNode.TryBuild(parent, graphType, field, definition, index) ?? strategy.BuildOrdinary(parent, graphType, field, definition, index);
+
+    /// <summary>How both strategies execute a node: a plain tree, a plain leaf inline, or graphql-dotnet's way.</summary>
+    internal static Task Execute(IPlainFieldsStrategy strategy, ExecutionContext context, ExecutionNode node) =>
+        node is PlainTreeNode tree ? tree.ExecuteAsync(strategy, context)
+        : TryResolve(strategy, context, node) ? Task.CompletedTask
+        : strategy.ExecuteAsOrdinary(context, node);
+
     /// <summary>The field's plain read, or null when it is not plain.</summary>
     internal static Func<object, object?>? ReaderOf(FieldType field) => field.GetMetadata<Reader?>(Key)?.Read;
 
@@ -80,13 +95,9 @@ public sealed class PlainFieldsParallelStrategy : ParallelExecutionStrategy, IPl
         base.BuildExecutionNode(parent, graphType, field, definition, index);
 
     protected override ExecutionNode BuildExecutionNode(ExecutionNode parent, IGraphType graphType, GraphQLField field, FieldType fieldDefinition, int? indexInParentNode = null) =>
-        PlainTreeNode.TryBuild(parent, graphType, field, fieldDefinition, indexInParentNode)
-        ?? base.BuildExecutionNode(parent, graphType, field, fieldDefinition, indexInParentNode);
+        PlainFields.Build(this, parent, graphType, field, fieldDefinition, indexInParentNode);
 
-    protected override Task ExecuteNodeAsync(ExecutionContext context, ExecutionNode node) =>
-        node is PlainTreeNode tree ? tree.ExecuteAsync(this, context)
-        : PlainFields.TryResolve(this, context, node) ? Task.CompletedTask
-        : base.ExecuteNodeAsync(context, node);
+    protected override Task ExecuteNodeAsync(ExecutionContext context, ExecutionNode node) => PlainFields.Execute(this, context, node);
 }
 
 /// <summary>graphql-dotnet's serial strategy (mutations) with <see cref="PlainFields"/> inline and <see cref="PlainTreeNode"/>s.</summary>
@@ -100,11 +111,7 @@ public sealed class PlainFieldsSerialStrategy : SerialExecutionStrategy, IPlainF
         base.BuildExecutionNode(parent, graphType, field, definition, index);
 
     protected override ExecutionNode BuildExecutionNode(ExecutionNode parent, IGraphType graphType, GraphQLField field, FieldType fieldDefinition, int? indexInParentNode = null) =>
-        PlainTreeNode.TryBuild(parent, graphType, field, fieldDefinition, indexInParentNode)
-        ?? base.BuildExecutionNode(parent, graphType, field, fieldDefinition, indexInParentNode);
+        PlainFields.Build(this, parent, graphType, field, fieldDefinition, indexInParentNode);
 
-    protected override Task ExecuteNodeAsync(ExecutionContext context, ExecutionNode node) =>
-        node is PlainTreeNode tree ? tree.ExecuteAsync(this, context)
-        : PlainFields.TryResolve(this, context, node) ? Task.CompletedTask
-        : base.ExecuteNodeAsync(context, node);
+    protected override Task ExecuteNodeAsync(ExecutionContext context, ExecutionNode node) => PlainFields.Execute(this, context, node);
 }
