@@ -648,7 +648,8 @@ public sealed partial class CartGrain(
 
     private CartResult Fail(UserError error)
     {
-        // A change refused after its units were claimed gives the claim back.
+        // A change refused after its units were claimed gives the claim back. (One that throws
+        // instead leaves the claim until the cart's next commit or failure reports what it holds.)
         ReportToClient();
         return CartResult.Fail(_ledger.View(), error);
     }
