@@ -116,7 +116,7 @@ public sealed class GraphQLDocumentCache : IConfigureExecution, IDisposable
         GraphQLOperationDefinition? found = null;
         foreach (var operation in document.Definitions.OfType<GraphQLOperationDefinition>())
         {
-            if (name is not null && operation.Name?.StringValue != name)
+            if (name is not null && (operation.Name is not { } named || named != name))
             {
                 continue;
             }

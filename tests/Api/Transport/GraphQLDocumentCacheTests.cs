@@ -55,6 +55,7 @@ public sealed class GraphQLDocumentCacheTests
             Request(new() { ["x"] = "fine" }),                                // every rule clears: no rules, no walk
             Request(new() { ["bad"] = "x" }),                                 // one rule cannot tell: every rule runs
             Request(null, operation: "Other"),                               // no such operation: graphql-dotnet says so
+            Request(new() { ["x"] = "fine" }, operation: "Q"),                // named, and every rule clears it
             Request(null, rules: [.. cachedRules, GraphQL.Validation.Rules.Custom.NoIntrospectionValidationRule.Instance]), // a rule that cannot tell at all
         })
         {
@@ -69,7 +70,8 @@ public sealed class GraphQLDocumentCacheTests
         Assert.Empty(seen[1]!);
         Assert.Same(cachedRules, seen[2]);
         Assert.Same(cachedRules, seen[3]);
-        Assert.Equal(3, seen[4]!.Count());
+        Assert.Empty(seen[4]!);
+        Assert.Equal(3, seen[5]!.Count());
     }
 
     private sealed class ClearsWhen(Func<Inputs?, bool> clears) : ValidationRuleBase, ICachedDocumentCheck
