@@ -266,7 +266,8 @@ public static partial class Cli
         scenario knobs:
           --skus N (cart, 300), --live-skus N (200), --pos-skus N (100), --stores N (pos, 32)
           --store ID (flash-sale, w1), --clients N (Orleans clients, 2), --concurrency N (memory, 64)
-          --top N (profile: methods listed, 25), --trace FILE (profile: analyse an existing .nettrace)
+          --top N (profile: methods listed, 25), --trace FILE (profile: analyse an existing .nettrace),
+          --focus TEXT (profile: the call paths through the first method whose name contains TEXT)
 
         target (default: .omni/endpoints.json from ./omni up, or --endpoints FILE):
           --url U[,U2]          GraphQL endpoints (two: the live scenario subscribes on one and mutates through the other)

@@ -3,6 +3,7 @@ using Omni.Api.Auth;
 using Omni.Api.Carts;
 using Omni.Api.Inventory;
 using Omni.Carts;
+using Omni.Common;
 using Omni.Inventory;
 
 namespace Omni.Api.Bench;
@@ -33,7 +34,7 @@ public static partial class BenchEndpoints
         bench.MapPost("/cart-line", async (CartLineRequest request, HttpContext http, IClusterClient grains) =>
         {
             var caller = Caller.From(http.User);
-            var result = await grains.GetGrain<ICartGrain>(request.CartId).AddLine(request.Sku, request.Quantity,
+            var result = await grains.Ref<ICartGrain>(request.CartId).AddLine(request.Sku, request.Quantity,
                 request.Fulfillment ?? Fulfillment.Ship, new ChangeContext(Actor: CartMutations.ActorOf(caller)));
             return !result.Denied ? Results.Ok(result)
                 : Results.StatusCode(caller.IsAuthenticated ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized);

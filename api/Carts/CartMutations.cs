@@ -4,6 +4,7 @@ using Omni.Api.Auth;
 using Omni.Api.Catalog;
 using Omni.Api.Schema;
 using Omni.Carts;
+using Omni.Common;
 
 namespace Omni.Api.Carts;
 
@@ -59,7 +60,7 @@ public static class CartMutations
                 {
                     return new CheckoutResult(null, null, [NoCart(c)]);
                 }
-                var result = await c.Grains().GetGrain<ICartGrain>(cartId).Checkout(c.GetArgument<string>("idempotencyKey"), null, Actor(c));
+                var result = await c.Grains().Ref<ICartGrain>(cartId).Checkout(c.GetArgument<string>("idempotencyKey"), null, Actor(c));
                 return result.Denied ? throw Refused(c) : result;
             });
     }
@@ -80,7 +81,7 @@ public static class CartMutations
             return CartResult.Fail(null, UserError.NotFound("sessionId", $"no session '{sessionId}'"));
         }
         var context = new ChangeContext(null, c.GetArgument<int?>("expectedVersion"), sessionId, Actor(c), c.Client());
-        var result = await change(c.Grains().GetGrain<ICartGrain>(cartId), context);
+        var result = await change(c.Grains().Ref<ICartGrain>(cartId), context);
         return result.Denied ? throw Refused(c) : result;
     }
 

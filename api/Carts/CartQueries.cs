@@ -3,6 +3,7 @@ using GraphQL.Types;
 using Omni.Api.Auth;
 using Omni.Api.Schema;
 using Omni.Carts;
+using Omni.Common;
 
 namespace Omni.Api.Carts;
 
@@ -17,7 +18,7 @@ public static class CartQueries
     /// <summary>The cart if it exists (else null) and the caller may use it (else a GraphQL error).</summary>
     public static async Task<CartView?> Find(IResolveFieldContext c, Guid? cartId)
     {
-        if (cartId is not { } id || await c.Grains().GetGrain<ICartGrain>(id).Get() is not { } cart)
+        if (cartId is not { } id || await c.Grains().Ref<ICartGrain>(id).Get() is not { } cart)
         {
             return null;
         }

@@ -4,6 +4,7 @@ using Omni.Api.Auth;
 using Omni.Api.Live;
 using Omni.Api.Schema;
 using Omni.Carts;
+using Omni.Common;
 using Omni.Customers;
 
 namespace Omni.Api.Carts;
@@ -30,8 +31,8 @@ public static class CartSubscriptions
             {
                 var customerId = c.Caller().EnsureCustomer();
                 var grains = c.Grains();
-                var customer = await grains.GetGrain<ICustomerGrain>(customerId).Get();
-                var cart = await grains.GetGrain<ICartGrain>(customer.CartId).Get()
+                var customer = await grains.Ref<ICustomerGrain>(customerId).Get();
+                var cart = await grains.Ref<ICartGrain>(customer.CartId).Get()
                     ?? throw Refusals.NotFound("the customer's cart is not open yet; try again");
                 return new CustomerCartStream(c.Service<CartFeed>(), grains, customerId, cart);
             });

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Omni.Catalog;
+using Omni.Common;
 using Omni.Stores;
 
 namespace Omni.Api.Catalog;
@@ -38,7 +39,7 @@ public sealed class CatalogMembership(IClusterClient grains)
         }
         if (missing.Count > 0)
         {
-            foreach (var sku in await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).Known([.. missing]))
+            foreach (var sku in await grains.Ref<ICatalogGrain>(ICatalogGrain.Key).Known([.. missing]))
             {
                 _skus.TryAdd(sku, 0);
                 known.Add(sku);
@@ -61,7 +62,7 @@ public sealed class CatalogMembership(IClusterClient grains)
         {
             return true;
         }
-        if (await grains.GetGrain<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).Get(storeId) is null)
+        if (await grains.Ref<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).Get(storeId) is null)
         {
             return false;
         }

@@ -3,6 +3,7 @@ using GraphQL.Types;
 using Omni.Api.Auth;
 using Omni.Api.Schema;
 using Omni.Catalog;
+using Omni.Common;
 
 namespace Omni.Api.Catalog;
 
@@ -26,7 +27,7 @@ public static class CatalogMutations
                     // The grain has the exact bound; this only keeps the decimal conversion from overflowing.
                     return new ProductPayload(null, [UserError.InvalidArgument("unitPrice", "unitPrice is between 0 and 10,000,000")]);
                 }
-                var product = c.Grains().GetGrain<IProductGrain>(input.Sku);
+                var product = c.Grains().Ref<IProductGrain>(input.Sku);
                 if (await product.Define(input.Name, (decimal)input.UnitPrice, input.Currency) is { } refused)
                 {
                     return new ProductPayload(null, [refused]);

@@ -2,6 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using Omni.Api.Schema;
 using Omni.Catalog;
+using Omni.Common;
 
 namespace Omni.Api.Catalog;
 
@@ -29,8 +30,8 @@ public static class CatalogQueries
                     throw Refusals.InvalidArgument($"first must be between 1 and {MaxPage}, not {first}");
                 }
                 var grains = c.Grains();
-                var skus = await grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key).List(first, c.GetArgument<string?>("after"));
-                var products = await Task.WhenAll(skus.Select(sku => grains.GetGrain<IProductGrain>(sku).Get()));
+                var skus = await grains.Ref<ICatalogGrain>(ICatalogGrain.Key).List(first, c.GetArgument<string?>("after"));
+                var products = await Task.WhenAll(skus.Select(sku => grains.Ref<IProductGrain>(sku).Get()));
                 return products.OfType<Product>().ToList();
             });
     }

@@ -1,6 +1,7 @@
 using GraphQL.DataLoader;
 using Omni.Api.Schema;
 using Omni.Catalog;
+using Omni.Common;
 
 namespace Omni.Api.Catalog;
 
@@ -13,7 +14,7 @@ public sealed class ProductLoader
         _loader = new BatchLoader<string, Product>(async (skus, _) =>
         {
             // Only products that exist are asked for: a made-up SKU activates no product grain.
-            var products = await Task.WhenAll((await known.KnownSkus(skus)).Select(sku => grains.GetGrain<IProductGrain>(sku).Get()));
+            var products = await Task.WhenAll((await known.KnownSkus(skus)).Select(sku => grains.Ref<IProductGrain>(sku).Get()));
             return products.OfType<Product>().ToDictionary(p => p.Sku, StringComparer.Ordinal);
         });
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Omni.Api.Schema;
 using Omni.Api.Transport;
+using Omni.Common;
 using Omni.ServiceDefaults;
 using Orleans.Configuration;
 

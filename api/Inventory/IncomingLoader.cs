@@ -1,5 +1,6 @@
 using GraphQL.DataLoader;
 using Omni.Api.Schema;
+using Omni.Common;
 using Omni.Inventory;
 using Omni.Transfers;
 
@@ -17,7 +18,7 @@ public sealed class IncomingLoader
         _loader = new BatchLoader<string, Units>(async (keys, _) =>
         {
             var locations = keys.Select(InventoryKey.Parse).ToList();
-            var incoming = await grains.GetGrain<ITransferDirectoryGrain>(0).IncomingMany(
+            var incoming = await grains.Ref<ITransferDirectoryGrain>(0).IncomingMany(
                 [.. locations.Select(l => l.StoreId)], [.. locations.Select(l => l.Sku)]);
             return keys.Zip(incoming).ToDictionary(p => p.First, p => new Units(p.Second), StringComparer.Ordinal);
         });

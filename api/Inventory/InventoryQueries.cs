@@ -3,6 +3,7 @@ using GraphQL.Types;
 using Omni.Api.Catalog;
 using Omni.Api.Schema;
 using Omni.Catalog;
+using Omni.Common;
 using Omni.Inventory;
 using Omni.Stores;
 
@@ -77,7 +78,7 @@ public static class InventoryQueries
                     throw Refusals.InvalidArgument(problem);
                 }
                 var sku = c.GetArgument<string>("sku");
-                return !await c.Service<CatalogMembership>().IsKnownSku(sku) ? [] : await c.Grains().GetGrain<ISkuGrain>(sku).Nearest(latitude, longitude, quantity, first);
+                return !await c.Service<CatalogMembership>().IsKnownSku(sku) ? [] : await c.Grains().Ref<ISkuGrain>(sku).Nearest(latitude, longitude, quantity, first);
             });
     }
 
@@ -107,7 +108,7 @@ public static class InventoryQueries
 
     /// <summary><c>availability</c>'s grain call, also made by the bench endpoint so both measure the same work.</summary>
     internal static async Task<Availability> Availability(IGrainFactory grains, string sku) =>
-        sku.Length == 0 ? new Availability(sku, 0, 0, []) : await grains.GetGrain<ISkuGrain>(sku).GetAvailability();
+        sku.Length == 0 ? new Availability(sku, 0, 0, []) : await grains.Ref<ISkuGrain>(sku).GetAvailability();
 }
 
 /// <summary>What may name an inventory grain (<c>{storeId}/{sku}</c>): anything else names no stock.</summary>

@@ -4,6 +4,7 @@ using Omni.Api.Catalog;
 using Omni.Api.Live;
 using Omni.Api.Schema;
 using Omni.Catalog;
+using Omni.Common;
 using Omni.Inventory;
 
 namespace Omni.Api.Inventory;
@@ -33,7 +34,7 @@ public static class InventorySubscriptions
                     throw Refusals.NotFound($"no product '{sku}'");
                 }
                 // The locations the SKU grain knows: every one that has ever had a movement of it.
-                var availability = await grains.GetGrain<ISkuGrain>(sku).GetAvailability();
+                var availability = await grains.Ref<ISkuGrain>(sku).GetAvailability();
                 return new Merged<StockLevel>([.. availability.Locations.Select(l => feed.Watch(InventoryKey.Of(l.StoreId, l.Sku), l))]);
             });
 }

@@ -6,6 +6,7 @@ using Omni.Api.Live;
 using Omni.Api.Schema;
 using Omni.Carts;
 using Omni.Catalog;
+using Omni.Common;
 using Omni.Inventory;
 
 namespace Omni.Api.Inventory;
@@ -57,7 +58,7 @@ public static class StockLedgerQueries
                 {
                     return (IReadOnlyList<StockMovement>)[];
                 }
-                return await c.Grains().GetGrain<IStockHistoryGrain>(0).Movements(storeId, sku, after, first);
+                return await c.Grains().Ref<IStockHistoryGrain>(0).Movements(storeId, sku, after, first);
             });
 
     public static void AddStockLedgerMutations(this ObjectGraphType mutation) =>
@@ -99,7 +100,7 @@ public static class StockLedgerQueries
                 {
                     throw Refusals.NotFound($"no location '{storeId}'");
                 }
-                var skus = await c.Grains().GetGrain<ICatalogGrain>(ICatalogGrain.Key).List(MaxStreamedSkus, null);
+                var skus = await c.Grains().Ref<ICatalogGrain>(ICatalogGrain.Key).List(MaxStreamedSkus, null);
                 return new Merged<StockMovement>([.. skus.Select(s => feed.Watch(InventoryKey.Of(storeId, s), null))]);
             });
 }

@@ -1,4 +1,5 @@
 using Omni.Carts;
+using Omni.Common;
 using Omni.Customers;
 
 namespace Omni.Api.Live;
@@ -98,7 +99,7 @@ public sealed class CustomerCartStream(CartFeed carts, IGrainFactory grains, str
                 {
                     try
                     {
-                        var customer = await stream.Grains.GetGrain<ICustomerGrain>(stream.CustomerId).Get();
+                        var customer = await stream.Grains.Ref<ICustomerGrain>(stream.CustomerId).Get();
                         if (customer.CartId != checkedOut)
                         {
                             Follow(customer.CartId, null);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Omni.Carts;
+using Omni.Common;
 using Omni.Inventory;
 using Omni.Orders;
 
@@ -20,7 +21,7 @@ public sealed class CartFeed(IClusterClient client, IOptions<LiveOptions> option
 
     protected override IFeedRegistration Register(string key, Action<CartView> publish) => new Registration(client, Grain(key), publish);
 
-    private ICartGrain Grain(string key) => client.GetGrain<ICartGrain>(Guid.Parse(key));
+    private ICartGrain Grain(string key) => client.Ref<ICartGrain>(Guid.Parse(key));
 
     private sealed class Registration(IClusterClient client, ICartGrain grain, Action<CartView> publish)
         : GrainObserverRegistration<ICartObserver, CartView>(client, publish), ICartObserver
@@ -45,7 +46,7 @@ public sealed class OrderFeed(IClusterClient client, IOptions<LiveOptions> optio
 
     protected override IFeedRegistration Register(string key, Action<OrderView> publish) => new Registration(client, Grain(key), publish);
 
-    private IOrderGrain Grain(string key) => client.GetGrain<IOrderGrain>(Guid.Parse(key));
+    private IOrderGrain Grain(string key) => client.Ref<IOrderGrain>(Guid.Parse(key));
 
     private sealed class Registration(IClusterClient client, IOrderGrain grain, Action<OrderView> publish)
         : GrainObserverRegistration<IOrderObserver, OrderView>(client, publish), IOrderObserver
@@ -74,7 +75,7 @@ public sealed class PickupQueueFeed(IClusterClient client, IOptions<LiveOptions>
 
     protected override IFeedRegistration Register(string key, Action<PickupQueueChange> publish) => new Registration(client, Grain(key), publish);
 
-    private IPickupQueueGrain Grain(string key) => client.GetGrain<IPickupQueueGrain>(key);
+    private IPickupQueueGrain Grain(string key) => client.Ref<IPickupQueueGrain>(key);
 
     private sealed class Registration(IClusterClient client, IPickupQueueGrain grain, Action<PickupQueueChange> publish)
         : GrainObserverRegistration<IPickupQueueObserver, PickupQueueChange>(client, publish), IPickupQueueObserver
@@ -97,7 +98,7 @@ public sealed class StockFeed(IClusterClient client, IOptions<LiveOptions> optio
 
     protected override IFeedRegistration Register(string key, Action<StockLevel> publish) => new Registration(client, Grain(key), publish);
 
-    private IInventoryGrain Grain(string key) => client.GetGrain<IInventoryGrain>(key);
+    private IInventoryGrain Grain(string key) => client.Ref<IInventoryGrain>(key);
 
     private sealed class Registration(IClusterClient client, IInventoryGrain grain, Action<StockLevel> publish)
         : GrainObserverRegistration<IStockObserver, StockLevel>(client, publish), IStockObserver

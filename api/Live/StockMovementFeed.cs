@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Omni.Common;
 using Omni.Inventory;
 
 namespace Omni.Api.Live;
@@ -38,7 +39,7 @@ public sealed class StockMovementFeed(IClusterClient client, IOptions<LiveOption
         return registration;
     }
 
-    private IStockHistoryGrain History => client.GetGrain<IStockHistoryGrain>(0);
+    private IStockHistoryGrain History => client.Ref<IStockHistoryGrain>(0);
 
     private sealed class Registration : GrainObserverRegistration<IStockMovementObserver, StockMovement>, IStockMovementObserver
     {
@@ -55,7 +56,7 @@ public sealed class StockMovementFeed(IClusterClient client, IOptions<LiveOption
         {
             (_history, _removed) = (history, removed);
             (_storeId, _sku) = InventoryKey.Parse(key);
-            _grain = client.GetGrain<IInventoryGrain>(key);
+            _grain = client.Ref<IInventoryGrain>(key);
         }
 
         public Task StockMoved(IReadOnlyList<StockMovement> movements) => Deliver(movements);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Omni.Common;
 using Omni.Customers;
 using Omni.Wallets;
 
@@ -17,7 +18,7 @@ public sealed class WalletFeed(IClusterClient client, IOptions<LiveOptions> opti
     protected override void Renewed(IFeedRegistration registration, WalletView current, Action<WalletView> publish) =>
         ((Registration)registration).WalletChanged(current);
 
-    private IWalletGrain Grain(string key) => client.GetGrain<IWalletGrain>(key);
+    private IWalletGrain Grain(string key) => client.Ref<IWalletGrain>(key);
 
     private sealed class Registration(IClusterClient client, IWalletGrain grain, Action<WalletView> publish)
         : GrainObserverRegistration<IWalletObserver, WalletView>(client, publish), IWalletObserver
@@ -49,7 +50,7 @@ public sealed class TimelineFeed(IClusterClient client, IOptions<LiveOptions> op
     protected override void Renewed(IFeedRegistration registration, TimelineItem current, Action<TimelineItem> publish) =>
         ((Registration)registration).EntryAdded(current);
 
-    private ICustomerTimelineGrain Grain(string key) => client.GetGrain<ICustomerTimelineGrain>(key);
+    private ICustomerTimelineGrain Grain(string key) => client.Ref<ICustomerTimelineGrain>(key);
 
     private sealed class Registration(IClusterClient client, ICustomerTimelineGrain grain, Action<TimelineItem> publish)
         : GrainObserverRegistration<ITimelineObserver, TimelineItem>(client, publish), ITimelineObserver

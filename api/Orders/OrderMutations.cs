@@ -2,6 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using Omni.Api.Auth;
 using Omni.Api.Schema;
+using Omni.Common;
 using Omni.Orders;
 
 namespace Omni.Api.Orders;
@@ -14,7 +15,7 @@ public static class OrderMutations
             .Description("Cancels an order and returns its units to stock where they were taken.")
             .Argument<NonNullGraphType<IdGraphType>>("orderId")
             .ResolveAsync(async c => await OrderQueries.Find(c, c.GuidArgument("orderId")) is { } order
-                ? await c.Grains().GetGrain<IOrderGrain>(order.Id).Cancel()
+                ? await c.Grains().Ref<IOrderGrain>(order.Id).Cancel()
                 : NoOrder(c));
 
         mutation.FulfillmentMove("markReadyForPickup", "A pickup is prepared: the customer may come until collectBy (staff of its store, or ops).",
@@ -36,11 +37,11 @@ public static class OrderMutations
                 var storeId = c.GetArgument<string>("storeId");
                 c.Caller().EnsureStaffOf(storeId);
                 // Staff taking a return may act on an order they could not read before: the return makes it theirs to see.
-                if (c.GuidArgument("orderId") is not { } id || await c.Grains().GetGrain<IOrderGrain>(id).Get() is not { } order)
+                if (c.GuidArgument("orderId") is not { } id || await c.Grains().Ref<IOrderGrain>(id).Get() is not { } order)
                 {
                     return NoOrder(c);
                 }
-                return await c.Grains().GetGrain<IOrderGrain>(order.Id).ReturnLines(
+                return await c.Grains().Ref<IOrderGrain>(order.Id).ReturnLines(
                     c.GetArgument<string>("returnId"), storeId, c.GetArgument<List<ReturnRequestLine>>("lines") ?? [], c.GetArgument<string?>("reason"));
             });
     }
@@ -58,7 +59,7 @@ public static class OrderMutations
                 {
                     throw caller.IsAuthenticated ? Refusals.NotAllowed() : Refusals.NotAuthenticated();
                 }
-                if (c.GuidArgument("orderId") is not { } id || await c.Grains().GetGrain<IOrderGrain>(id).Get() is not { } order)
+                if (c.GuidArgument("orderId") is not { } id || await c.Grains().Ref<IOrderGrain>(id).Get() is not { } order)
                 {
                     return NoOrder(c);
                 }
@@ -69,7 +70,7 @@ public static class OrderMutations
                     return new OrderResult(order, [UserError.NotFound("fulfillmentId", $"the order has no fulfillment '{fulfillmentId}'")]);
                 }
                 caller.EnsureStaffOf(fulfillment.StoreId);
-                return await move(c.Grains().GetGrain<IOrderGrain>(order.Id), fulfillmentId);
+                return await move(c.Grains().Ref<IOrderGrain>(order.Id), fulfillmentId);
             });
 
     private static OrderResult NoOrder(IResolveFieldContext c) =>

@@ -2,6 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using Omni.Api.Auth;
 using Omni.Api.Schema;
+using Omni.Common;
 using Omni.Orders;
 
 namespace Omni.Api.Orders;
@@ -34,14 +35,14 @@ public static class OrderQueries
                 {
                     throw Refusals.InvalidArgument($"first must be between 1 and {MaxQueuePage}, not {first}");
                 }
-                return await c.Grains().GetGrain<IPickupQueueGrain>(storeId).List(c.GetArgument<FulfillmentStatus?>("status"), first);
+                return await c.Grains().Ref<IPickupQueueGrain>(storeId).List(c.GetArgument<FulfillmentStatus?>("status"), first);
             });
     }
 
     /// <summary>The order if it exists (else null) and the caller may see it (else a GraphQL error).</summary>
     public static async Task<OrderView?> Find(IResolveFieldContext c, Guid? orderId)
     {
-        if (orderId is not { } id || await c.Grains().GetGrain<IOrderGrain>(id).Get() is not { } order)
+        if (orderId is not { } id || await c.Grains().Ref<IOrderGrain>(id).Get() is not { } order)
         {
             return null;
         }

@@ -3,6 +3,7 @@ using GraphQL.Types;
 using Omni.Api.Auth;
 using Omni.Api.Schema;
 using Omni.Carts;
+using Omni.Common;
 using Omni.Sessions;
 
 namespace Omni.Api.Sessions;
@@ -18,7 +19,7 @@ public static class SessionMutations
             {
                 var caller = c.Caller().EnsureTokenAccepted();
                 var sessionId = Guid.NewGuid().ToString("N");
-                var session = await c.Grains().GetGrain<ISessionGrain>(sessionId)
+                var session = await c.Grains().Ref<ISessionGrain>(sessionId)
                     .Start(c.GetArgument<Channel>("channel"), caller.Role == Role.CUSTOMER ? caller.CustomerId : null);
                 return new SessionResult(session, []);
             });
@@ -34,7 +35,7 @@ public static class SessionMutations
                 {
                     return new SessionResult(null, [UserError.NotFound("sessionId", $"no session '{sessionId}'")]);
                 }
-                return await c.Grains().GetGrain<ISessionGrain>(sessionId).AttachCustomer(customerId);
+                return await c.Grains().Ref<ISessionGrain>(sessionId).AttachCustomer(customerId);
             });
     }
 }

@@ -2,6 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using Omni.Api.Auth;
 using Omni.Api.Schema;
+using Omni.Common;
 using Omni.Sessions;
 
 namespace Omni.Api.Sessions;
@@ -21,7 +22,7 @@ public static class SessionQueries
         {
             return null;
         }
-        var session = await c.Grains().GetGrain<ISessionGrain>(sessionId).Get();
+        var session = await c.Grains().Ref<ISessionGrain>(sessionId).Get();
         if (session is not null)
         {
             c.Caller().EnsureMayUse(session.CustomerId);

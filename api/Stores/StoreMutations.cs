@@ -2,6 +2,7 @@ using GraphQL;
 using GraphQL.Types;
 using Omni.Api.Auth;
 using Omni.Api.Schema;
+using Omni.Common;
 using Omni.Stores;
 
 namespace Omni.Api.Stores;
@@ -16,7 +17,7 @@ public static class StoreMutations
             {
                 c.Caller().EnsureOps();
                 var store = c.GetArgument<Store>("input");
-                var directory = c.Grains().GetGrain<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key);
+                var directory = c.Grains().Ref<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key);
                 return await directory.Define([store]) is { } refused
                     ? new StorePayload(null, [refused])
                     : new StorePayload(await directory.Get(store.Id), []);

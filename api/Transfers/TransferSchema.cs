@@ -4,6 +4,7 @@ using Omni.Api.Auth;
 using Omni.Api.Inventory;
 using Omni.Api.Live;
 using Omni.Api.Schema;
+using Omni.Common;
 using Omni.Transfers;
 
 namespace Omni.Api.Transfers;
@@ -49,7 +50,7 @@ public static class TransferSchema
                 {
                     throw Refusals.InvalidArgument($"first must be between 1 and {MaxPage}, not {first}");
                 }
-                return await c.Grains().GetGrain<ITransferDirectoryGrain>(0).List(storeId, c.GetArgument<TransferStatus?>("status"), first);
+                return await c.Grains().Ref<ITransferDirectoryGrain>(0).List(storeId, c.GetArgument<TransferStatus?>("status"), first);
             });
     }
 
@@ -75,7 +76,7 @@ public static class TransferSchema
                 {
                     return TransferPayload.Refused(UserError.InvalidArgument("lines", $"a transfer has at most {ITransferGrain.MaxLines} lines"));
                 }
-                return TransferPayload.From(await c.Grains().GetGrain<ITransferGrain>(id).Request(from, to, lines, StockLedgerQueries.MovedBy(c)));
+                return TransferPayload.From(await c.Grains().Ref<ITransferGrain>(id).Request(from, to, lines, StockLedgerQueries.MovedBy(c)));
             });
 
         mutation.Field<NonNullGraphType<TransferPayloadType>>("dispatchTransfer")
@@ -128,7 +129,7 @@ public static class TransferSchema
         {
             return TransferPayload.Refused(invalid);
         }
-        var grain = c.Grains().GetGrain<ITransferGrain>(id);
+        var grain = c.Grains().Ref<ITransferGrain>(id);
         if (await grain.Get() is not { } transfer)
         {
             return TransferPayload.Refused(UserError.NotFound("transferId", $"no transfer '{id}'"));
@@ -138,7 +139,7 @@ public static class TransferSchema
     }
 
     private static async Task<TransferView?> Find(IResolveFieldContext c, string id) =>
-        TransferId(id) is null ? await c.Grains().GetGrain<ITransferGrain>(id).Get() : null;
+        TransferId(id) is null ? await c.Grains().Ref<ITransferGrain>(id).Get() : null;
 
     private static UserError? TransferId(string id) =>
         PrintableText.IsValidId(id) ? null : UserError.InvalidArgument("transferId", $"transferId must be 1 to {Limits.MaxIdLength} printable characters");

@@ -3,6 +3,7 @@ using GraphQL.Types;
 using Omni.Api.Auth;
 using Omni.Api.Customers;
 using Omni.Api.Schema;
+using Omni.Common;
 using Omni.Customers;
 using Omni.Wallets;
 
@@ -22,14 +23,14 @@ public static class CustomerProfile
             {
                 c.Caller().EnsureStaffOrOps();
                 var id = c.GetArgument<string>("id");
-                var customer = c.Grains().GetGrain<ICustomerGrain>(id);
+                var customer = c.Grains().Ref<ICustomerGrain>(id);
                 // Looking someone up changes nothing: an id Omni has never seen is null. A customer
                 // known only to their wallet (a till sale named them) gets their cart opened here.
                 if (await customer.Find() is { } known)
                 {
                     return known;
                 }
-                return (await c.Grains().GetGrain<IWalletGrain>(id).Get()).Version > 0 ? await customer.Get() : null;
+                return (await c.Grains().Ref<IWalletGrain>(id).Get()).Version > 0 ? await customer.Get() : null;
             });
 
     /// <summary>The fields <c>customer-360.graphql</c> adds to <c>Customer</c>; the parent field already checked who may read it.</summary>
@@ -46,10 +47,10 @@ public static class CustomerProfile
                 {
                     throw Refusals.InvalidArgument($"first must be between 0 and {MaxPage}");
                 }
-                return await c.Grains().GetGrain<ICustomerTimelineGrain>(c.Source.Id).Page(first, c.GetArgument<string?>("before"));
+                return await c.Grains().Ref<ICustomerTimelineGrain>(c.Source.Id).Page(first, c.GetArgument<string?>("before"));
             });
         customer.Field<NonNullGraphType<WalletType>>("wallet")
-            .ResolveAsync(async c => await c.Grains().GetGrain<IWalletGrain>(c.Source.Id).Get());
+            .ResolveAsync(async c => await c.Grains().Ref<IWalletGrain>(c.Source.Id).Get());
     }
 
     public static void EnsureStaffOrOps(this Caller caller)

@@ -3,6 +3,7 @@ using Omni.Api.Inventory;
 using Omni.Api.Schema;
 using Omni.Carts;
 using Omni.Catalog;
+using Omni.Common;
 using Omni.Wallets;
 
 namespace Omni.Api.Wallets;
@@ -27,7 +28,7 @@ public static class TillPoints
         }
         var (storeId, sku) = (c.GetArgument<string>("storeId"), c.GetArgument<string>("sku"));
         var grains = c.Grains();
-        if (await grains.GetGrain<IProductGrain>(sku).Get() is not { } product)
+        if (await grains.Ref<IProductGrain>(sku).Get() is not { } product)
         {
             return movement;
         }
@@ -37,7 +38,7 @@ public static class TillPoints
         {
             return movement;
         }
-        var wallet = grains.GetGrain<IWalletGrain>(customerId);
+        var wallet = grains.Ref<IWalletGrain>(customerId);
         var source = new WalletSource(StoreId: storeId, Channel: Channel.POS, Amount: value);
         var id = c.GetArgument<string>(idArgument);
         var result = idArgument == "saleId"

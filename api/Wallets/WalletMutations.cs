@@ -3,6 +3,7 @@ using GraphQL.Types;
 using Omni.Api.Auth;
 using Omni.Api.Schema;
 using Omni.Carts;
+using Omni.Common;
 using Omni.Wallets;
 
 namespace Omni.Api.Wallets;
@@ -34,7 +35,7 @@ public static class WalletMutations
                 {
                     return BadAmount();
                 }
-                return WalletPayload.From(await c.Grains().GetGrain<IWalletGrain>(customerId)
+                return WalletPayload.From(await c.Grains().Ref<IWalletGrain>(customerId)
                     .TopUp(TopUpId(c.GetArgument<string>("idempotencyKey")), amount));
             });
 
@@ -52,7 +53,7 @@ public static class WalletMutations
                 {
                     return BadAmount();
                 }
-                return WalletPayload.From(await c.Grains().GetGrain<IWalletGrain>(c.GetArgument<string>("customerId"))
+                return WalletPayload.From(await c.Grains().Ref<IWalletGrain>(c.GetArgument<string>("customerId"))
                     .Charge(TillId(storeId, c.GetArgument<string>("chargeId")), amount, new WalletSource(StoreId: storeId, Channel: Channel.POS)));
             });
 
@@ -76,7 +77,7 @@ public static class WalletMutations
                     return WalletPayload.Refused(UserError.InvalidArgument("customerId", "name the cart, or the customer and the store"));
                 }
                 c.Caller().EnsureStaffOf(storeId);
-                return WalletPayload.From(await c.Grains().GetGrain<IWalletGrain>(customerId)
+                return WalletPayload.From(await c.Grains().Ref<IWalletGrain>(customerId)
                     .Redeem(TillId(storeId, redemptionId), points, new WalletSource(StoreId: storeId, Channel: Channel.POS)));
             });
     }
@@ -105,7 +106,7 @@ public static class WalletMutations
         {
             return WalletPayload.Refused(UserError.InvalidArgument("points", "points may pay for at most the cart's subtotal"));
         }
-        return WalletPayload.From(await c.Grains().GetGrain<IWalletGrain>(customerId).Hold(TopUpId(redemptionId), points, cart.Id));
+        return WalletPayload.From(await c.Grains().Ref<IWalletGrain>(customerId).Hold(TopUpId(redemptionId), points, cart.Id));
     }
 
     private static decimal? Amount(IResolveFieldContext c) => Money.FromWire(c.GetArgument<double>("amount"));

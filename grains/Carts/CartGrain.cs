@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Omni.Catalog;
+using Omni.Common;
 using Omni.Customers;
 using Omni.Hosting;
 using Omni.Inventory;
@@ -75,7 +76,7 @@ public sealed partial class CartGrain(
     {
         // The reads this change needs go out together, before anything waits.
         var session = LookUp(context);
-        var product = CatalogRules.IsValidSku(sku) ? GrainFactory.GetGrain<IProductGrain>(sku).Get() : Task.FromResult<Product?>(null);
+        var product = CatalogRules.IsValidSku(sku) ? GrainFactory.Ref<IProductGrain>(sku).Get() : Task.FromResult<Product?>(null);
         var (refused, channel) = await Admit(context, session);
         if (refused is not null)
         {
@@ -195,7 +196,7 @@ public sealed partial class CartGrain(
         {
             await Commit(channel);
         }
-        var result = await GrainFactory.GetGrain<ICartGrain>(target).Absorb(Id, [.. _ledger.Lines], channel);
+        var result = await GrainFactory.Ref<ICartGrain>(target).Absorb(Id, [.. _ledger.Lines], channel);
         if (!Absorbed(result))
         {
             // The target refused (checked out, merged, gone): this cart keeps its lines and holds.
@@ -292,7 +293,7 @@ public sealed partial class CartGrain(
         {
             // A retry of a checkout that went through: the same order, and the customer told again.
             await TellCustomer(orderId);
-            return new CheckoutResult(await GrainFactory.GetGrain<IOrderGrain>(orderId).Get(), _ledger.View(), []);
+            return new CheckoutResult(await GrainFactory.Ref<IOrderGrain>(orderId).Get(), _ledger.View(), []);
         }
         if (_ledger.Refusal(null) is { } refusal)
         {
@@ -350,7 +351,7 @@ public sealed partial class CartGrain(
         {
             return null;
         }
-        var placed = await GrainFactory.GetGrain<IOrderGrain>(orderId).Place(Id, _ledger.CustomerId,
+        var placed = await GrainFactory.Ref<IOrderGrain>(orderId).Place(Id, _ledger.CustomerId,
             [.. _ledger.Lines.Select(l => new OrderLine(l.Sku, l.Quantity, l.Fulfillment, l.StoreId!, l.UnitPrice, l.ReservationId!))],
             _ledger.Currency, channel ?? _ledger.LastChangedBy);
         if (placed.Order is { Status: not OrderStatus.CANCELLED })
@@ -388,7 +389,7 @@ public sealed partial class CartGrain(
     // ------------------------------------------------------------------ who may change it
 
     private Task<SessionTag?>? LookUp(ChangeContext context) =>
-        context.SessionId is { } sessionId ? GrainFactory.GetGrain<ISessionGrain>(sessionId).Use() : null;
+        context.SessionId is { } sessionId ? GrainFactory.Ref<ISessionGrain>(sessionId).Use() : null;
 
     /// <summary>
     /// The common gate of a change: the cart exists and is the actor's; the session, when named,
@@ -437,7 +438,7 @@ public sealed partial class CartGrain(
     {
         if (_ledger.CustomerId is { } customer)
         {
-            await GrainFactory.GetGrain<ICustomerGrain>(customer).CheckedOut(Id, orderId);
+            await GrainFactory.Ref<ICustomerGrain>(customer).CheckedOut(Id, orderId);
         }
     }
 
@@ -451,7 +452,7 @@ public sealed partial class CartGrain(
         if (!_customerTold && _ledger is { CheckedOut: true, CustomerId: { } customer, OrderId: { } orderId })
         {
             _customerTold = true;
-            GrainFactory.GetGrain<ICustomerGrain>(customer).CheckedOut(Id, orderId).Ignore();
+            GrainFactory.Ref<ICustomerGrain>(customer).CheckedOut(Id, orderId).Ignore();
         }
     }
 
@@ -599,7 +600,7 @@ public sealed partial class CartGrain(
     private async Task<IReadOnlyList<string>> ShippingLocations(string sku, int quantity)
     {
         var shipping = (await stores.Shipping()).Select((s, rank) => (s.Id, rank)).ToDictionary(s => s.Id, s => s.rank);
-        var availability = await GrainFactory.GetGrain<ISkuGrain>(sku).GetAvailability();
+        var availability = await GrainFactory.Ref<ISkuGrain>(sku).GetAvailability();
         var able = availability.Locations.Where(l => shipping.ContainsKey(l.StoreId) && l.Available >= quantity);
         var ordered = options.Value.Allocation == AllocationStrategy.MostAvailable
             ? able.OrderByDescending(l => l.Available).ThenBy(l => shipping[l.StoreId])
@@ -609,7 +610,7 @@ public sealed partial class CartGrain(
 
     private async Task<UserError> NotEnough(string sku, int quantity, Fulfillment fulfillment)
     {
-        var view = GrainFactory.GetGrain<ISkuGrain>(sku);
+        var view = GrainFactory.Ref<ISkuGrain>(sku);
         var availabilityTask = view.GetAvailability();
         var here = fulfillment.StoreId is { } storeId ? await stores.Get(storeId) : null;
         var origin = here ?? (await stores.Shipping()).FirstOrDefault();
@@ -674,11 +675,11 @@ public sealed partial class CartGrain(
         if (_client is not null && _client != client)
         {
             // Used from another address now: the old one no longer answers for this cart.
-            GrainFactory.GetGrain<IClientHoldsGrain>(_client).Report(Id, 0, clock.GetUtcNow()).Ignore();
+            GrainFactory.Ref<IClientHoldsGrain>(_client).Report(Id, 0, clock.GetUtcNow()).Ignore();
         }
         _counted = client == _client ? _counted : 0;
         _client = client;
-        if (await GrainFactory.GetGrain<IClientHoldsGrain>(client).Claim(Id, units, clock.GetUtcNow() + options.Value.MaxHoldLifetime) is { } others)
+        if (await GrainFactory.Ref<IClientHoldsGrain>(client).Claim(Id, units, clock.GetUtcNow() + options.Value.MaxHoldLifetime) is { } others)
         {
             return UserError.InvalidArgument("quantity",
                 $"anonymous carts from one client hold at most {max} units together; this client's other carts hold {others}; sign in for more");
@@ -698,7 +699,7 @@ public sealed partial class CartGrain(
         if (units < _counted)
         {
             _counted = units;
-            GrainFactory.GetGrain<IClientHoldsGrain>(_client).Report(Id, units, clock.GetUtcNow() + options.Value.MaxHoldLifetime).Ignore();
+            GrainFactory.Ref<IClientHoldsGrain>(_client).Report(Id, units, clock.GetUtcNow() + options.Value.MaxHoldLifetime).Ignore();
         }
     }
 

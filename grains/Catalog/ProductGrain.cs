@@ -1,3 +1,5 @@
+using Omni.Common;
+
 namespace Omni.Catalog;
 
 public sealed class ProductGrain(
@@ -25,7 +27,7 @@ public sealed class ProductGrain(
         await state.WriteStateAsync();
         if (isNew)
         {
-            await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).Add([sku]);
+            await GrainFactory.Ref<ICatalogGrain>(ICatalogGrain.Key).Add([sku]);
         }
         return null;
     }

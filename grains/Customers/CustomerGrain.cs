@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Omni.Carts;
+using Omni.Common;
 using Omni.Journal;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
@@ -74,7 +75,7 @@ public sealed class CustomerGrain(
             return;
         }
         var entries = _customer.Outbox.Take(CustomerTimelineGrain.MaxDelivery).ToList();
-        await GrainFactory.GetGrain<ICustomerTimelineGrain>(Id).Deliver([.. entries.Select(e => e.Entry)]);
+        await GrainFactory.Ref<ICustomerTimelineGrain>(Id).Deliver([.. entries.Select(e => e.Entry)]);
         _customer.Delivered(entries[^1].Number);
         await Commit();
     }
@@ -93,7 +94,7 @@ public sealed class CustomerGrain(
     private async Task OpenNewCart()
     {
         var cartId = Guid.NewGuid();
-        await GrainFactory.GetGrain<ICartGrain>(cartId).Open(Id, null);
+        await GrainFactory.Ref<ICartGrain>(cartId).Open(Id, null);
         _customer.UseCart(cartId);
         await Commit();
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Omni.Catalog;
+using Omni.Common;
 using Omni.Hosting;
 using Omni.Journal;
 using Omni.Stores;
@@ -215,8 +216,8 @@ public sealed partial class InventoryGrain(
     /// <summary>A location or SKU that does not exist gets NOT_FOUND before any stock is written for it.</summary>
     private async Task<UserError?> Unknown()
     {
-        var storeTask = GrainFactory.GetGrain<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).Get(_ledger.StoreId);
-        var productTask = GrainFactory.GetGrain<IProductGrain>(_ledger.Sku).Get();
+        var storeTask = GrainFactory.Ref<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).Get(_ledger.StoreId);
+        var productTask = GrainFactory.Ref<IProductGrain>(_ledger.Sku).Get();
         if (await storeTask is null)
         {
             return UserError.NotFound("storeId", $"no location '{_ledger.StoreId}'");
@@ -339,7 +340,7 @@ public sealed partial class InventoryGrain(
             {
                 await _movementObservers.Notify(o => o.StockMoved(ledger));
             }
-            _ = GrainFactory.GetGrain<ISkuGrain>(level.Sku).Report(level);
+            _ = GrainFactory.Ref<ISkuGrain>(level.Sku).Report(level);
         }
         ScheduleExpiry();
     }

@@ -1,3 +1,4 @@
+using Omni.Common;
 using Omni.Stores;
 
 namespace Omni.Inventory;
@@ -66,7 +67,7 @@ public sealed class SkuGrain(InventoryStore store) : Grain, ISkuGrain
 
     private async Task LoadStores()
     {
-        var stores = await GrainFactory.GetGrain<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).List();
+        var stores = await GrainFactory.Ref<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).List();
         _stores = stores.ToDictionary(s => s.Id, StringComparer.Ordinal);
         _storesLoadedAt = DateTimeOffset.UtcNow;
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Omni.Common;
 using Omni.Orders;
 using Omni.Wallets;
 
@@ -75,7 +76,7 @@ public sealed partial class SagaSweeper(
         {
             try
             {
-                await grains.GetGrain<IWalletGrain>(customerId).Resume();
+                await grains.Ref<IWalletGrain>(customerId).Resume();
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -97,7 +98,7 @@ public sealed partial class SagaSweeper(
         {
             try
             {
-                await grains.GetGrain<IOrderGrain>(id).Resume();
+                await grains.Ref<IOrderGrain>(id).Resume();
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Omni.Carts;
+using Omni.Common;
 using Omni.Customers;
 using Omni.Hosting;
 using Omni.Inventory;
@@ -139,7 +140,7 @@ public sealed partial class OrderGrain(
         if (wasRunning && _ledger.Step == SagaStep.Done)
         {
             // Finished after a crash: the cart that asked may still be waiting to hear.
-            GrainFactory.GetGrain<ICartGrain>(_ledger.CartId).ResolveCheckout().Ignore();
+            GrainFactory.Ref<ICartGrain>(_ledger.CartId).ResolveCheckout().Ignore();
         }
         return result;
     }
@@ -210,7 +211,7 @@ public sealed partial class OrderGrain(
                     // (once, by the order's id), then the order is placed.
                     try
                     {
-                        var spent = await GrainFactory.GetGrain<IWalletGrain>(buyer).RedeemHeld(
+                        var spent = await GrainFactory.Ref<IWalletGrain>(buyer).RedeemHeld(
                             $"order:{Id:N}:redeemed", _ledger.CartId, new WalletSource(OrderId: Id, Channel: _ledger.Channel));
                         _ledger.RecordCheckoutRedemption(spent.Succeeded ? spent.Moved : 0);
                     }
@@ -279,7 +280,7 @@ public sealed partial class OrderGrain(
     {
         try
         {
-            var wallet = GrainFactory.GetGrain<IWalletGrain>(customerId);
+            var wallet = GrainFactory.Ref<IWalletGrain>(customerId);
             var settled = new List<string>();
             foreach (var owed in _ledger.PointsOwed)
             {
@@ -309,7 +310,7 @@ public sealed partial class OrderGrain(
             var entries = _ledger.TimelineOutbox.Take(CustomerTimelineGrain.MaxDelivery).ToList();
             if (entries.Count > 0)
             {
-                await GrainFactory.GetGrain<ICustomerTimelineGrain>(customerId).Deliver([.. entries.Select(e => e.Entry)]);
+                await GrainFactory.Ref<ICustomerTimelineGrain>(customerId).Deliver([.. entries.Select(e => e.Entry)]);
                 _ledger.RecordDelivered(entries[^1].Number);
             }
         }
@@ -354,7 +355,7 @@ public sealed partial class OrderGrain(
         {
             try
             {
-                await GrainFactory.GetGrain<IPickupQueueGrain>(store).Update(view);
+                await GrainFactory.Ref<IPickupQueueGrain>(store).Update(view);
             }
             catch (Exception e)
             {

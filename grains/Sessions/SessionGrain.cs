@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Omni.Carts;
+using Omni.Common;
 using Omni.Customers;
 using Omni.Hosting;
 using Omni.Journal;
@@ -51,14 +52,14 @@ public sealed class SessionGrain(
             Guid cartId;
             if (customerId is not null)
             {
-                var customer = GrainFactory.GetGrain<ICustomerGrain>(customerId);
+                var customer = GrainFactory.Ref<ICustomerGrain>(customerId);
                 await customer.AddSession(Id, channel);
                 cartId = (await customer.Get()).CartId;
             }
             else
             {
                 cartId = Guid.NewGuid();
-                await GrainFactory.GetGrain<ICartGrain>(cartId).Open(null, channel);
+                await GrainFactory.Ref<ICartGrain>(cartId).Open(null, channel);
             }
             _session.Start(channel, customerId, cartId, clock.GetUtcNow());
             await Commit();
@@ -77,12 +78,12 @@ public sealed class SessionGrain(
             return new SessionResult(await View(), []);
         }
 
-        var customer = GrainFactory.GetGrain<ICustomerGrain>(customerId);
+        var customer = GrainFactory.Ref<ICustomerGrain>(customerId);
         var target = (await customer.Get()).CartId;
         IReadOnlyList<UserError> warnings = [];
         if (_session.CartId != target)
         {
-            var anonymous = GrainFactory.GetGrain<ICartGrain>(_session.CartId);
+            var anonymous = GrainFactory.Ref<ICartGrain>(_session.CartId);
             var merged = await anonymous.MergeInto(target, _session.Channel);
             if (merged.Errors.FirstOrDefault(e => e.Code == ErrorCode.ALREADY_CHECKED_OUT) is not null && merged.Cart is { OrderId: { } orderId } done)
             {
@@ -139,7 +140,7 @@ public sealed class SessionGrain(
     private async Task<SessionView> View()
     {
         var cartId = _session.CustomerId is { } customerId
-            ? (await GrainFactory.GetGrain<ICustomerGrain>(customerId).Get()).CartId
+            ? (await GrainFactory.Ref<ICustomerGrain>(customerId).Get()).CartId
             : _session.CartId;
         return new SessionView(Id, _session.Channel, _session.CustomerId, cartId, _session.StartedAt, _session.LastSeenAt);
     }

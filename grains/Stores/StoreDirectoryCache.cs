@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Omni.Common;
 
 namespace Omni.Stores;
 
@@ -48,7 +49,7 @@ public sealed class StoreDirectoryCache(IGrainFactory grains)
     private async Task<Snapshot> Read()
     {
         var started = Stopwatch.GetTimestamp();
-        var stores = await grains.GetGrain<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).List();
+        var stores = await grains.Ref<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).List();
         var snapshot = new Snapshot(started, stores, stores.ToDictionary(s => s.Id, StringComparer.Ordinal),
             [.. stores.Where(s => s.ShipsOnline).OrderBy(s => s.Priority).ThenBy(s => s.Id, StringComparer.Ordinal)]);
         _current = snapshot;

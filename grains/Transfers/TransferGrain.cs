@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Omni.Catalog;
+using Omni.Common;
 using Omni.Hosting;
 using Omni.Inventory;
 using Omni.Stores;
@@ -201,7 +202,7 @@ public sealed partial class TransferGrain(
 
     private async Task<UserError?> Unknown(string fromStoreId, string toStoreId, IReadOnlyList<TransferLineRequest> lines)
     {
-        var directory = GrainFactory.GetGrain<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key);
+        var directory = GrainFactory.Ref<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key);
         if (await directory.Get(fromStoreId) is null)
         {
             return UserError.NotFound("fromStoreId", $"no location '{fromStoreId}'");
@@ -210,7 +211,7 @@ public sealed partial class TransferGrain(
         {
             return UserError.NotFound("toStoreId", $"no location '{toStoreId}'");
         }
-        var known = await GrainFactory.GetGrain<ICatalogGrain>(ICatalogGrain.Key).Known([.. lines.Select(l => l.Sku)]);
+        var known = await GrainFactory.Ref<ICatalogGrain>(ICatalogGrain.Key).Known([.. lines.Select(l => l.Sku)]);
         return lines.FirstOrDefault(l => !known.Contains(l.Sku)) is { } missing
             ? UserError.NotFound("lines", $"no product '{missing.Sku}'")
             : null;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using System.Globalization;
 using Omni.Carts;
+using Omni.Common;
 using Omni.Customers;
 using Omni.Hosting;
 using Omni.Journal;
@@ -176,7 +177,7 @@ public sealed partial class WalletGrain(
         while (_ledger.Outbox.Count > 0 && !_broken)
         {
             var batch = _ledger.Outbox.Take(CustomerTimelineGrain.MaxDelivery).ToList();
-            await GrainFactory.GetGrain<ICustomerTimelineGrain>(Id).Deliver([.. batch.Select(Entry)]);
+            await GrainFactory.Ref<ICustomerTimelineGrain>(Id).Deliver([.. batch.Select(Entry)]);
             _ledger.Delivered(batch[^1].Version);
             if (_ledger.TakeCommit() is { } commit)
             {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Omni.Carts;
+using Omni.Common;
 using Omni.Inventory;
 using Omni.LoadTests.GraphQL;
 using Omni.LoadTests.Runner;
@@ -51,7 +52,7 @@ public static class Loops
             var skus = (await context.Network(ct)).Skus;
             var grains = await OrleansClients(context, ct);
             return Users(users, context, (device, step) =>
-                step.Measure("availability", _ => grains[device.Random.Next(grains.Length)].GetGrain<ISkuGrain>(skus[device.Random.Next(skus.Count)]).GetAvailability()));
+                step.Measure("availability", _ => grains[device.Random.Next(grains.Length)].Ref<ISkuGrain>(skus[device.Random.Next(skus.Count)]).GetAvailability()));
         });
 
     // ------------------------------------------------------------------ cart lines (cart)
@@ -99,12 +100,12 @@ public static class Loops
                 async () =>
                 {
                     var id = Guid.NewGuid();
-                    await grains[0].GetGrain<ICartGrain>(id).Open(null, Channel.WEB);
+                    await grains[0].Ref<ICartGrain>(id).Open(null, Channel.WEB);
                     return id.ToString("D");
                 },
                 async (cart, sku) =>
                 {
-                    var result = await step.Measure("addCartLine", _ => grains[device.Random.Next(grains.Length)].GetGrain<ICartGrain>(Guid.Parse(cart))
+                    var result = await step.Measure("addCartLine", _ => grains[device.Random.Next(grains.Length)].Ref<ICartGrain>(Guid.Parse(cart))
                         .AddLine(sku, 1, Fulfillment.Ship, new ChangeContext(Channel.WEB)));
                     if (result is { Succeeded: false })
                     {
@@ -157,7 +158,7 @@ public static class Loops
             var observers = new List<IVirtualUser>();
             for (var i = 0; i < users; i++)
             {
-                var cart = grains.GetGrain<ICartGrain>(Guid.NewGuid());
+                var cart = grains.Ref<ICartGrain>(Guid.NewGuid());
                 await cart.Open(null, Channel.WEB);
                 var observer = new CartObserver(context.Time);
                 await cart.Subscribe(grains.CreateObjectReference<ICartObserver>(observer));

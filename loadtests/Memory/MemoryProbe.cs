@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
 using Omni.Carts;
+using Omni.Common;
 using Omni.LoadTests.GraphQL;
 using Omni.LoadTests.Report;
 using Omni.LoadTests.Runner;
@@ -45,7 +46,7 @@ public static class MemoryProbe
             await Parallel.ForAsync(0, carts, new ParallelOptions { MaxDegreeOfParallelism = profile.Users, CancellationToken = cancellationToken },
                 async (i, _) =>
                 {
-                    await grains[i % grains.Length].GetGrain<ICartGrain>(Guid.NewGuid()).Open(null, Channel.WEB);
+                    await grains[i % grains.Length].Ref<ICartGrain>(Guid.NewGuid()).Open(null, Channel.WEB);
                     if (Interlocked.Increment(ref opened) % 10_000 == 0)
                     {
                         await output.WriteLineAsync($"  {opened:N0} carts opened");

@@ -22,7 +22,7 @@ public static class CpuProfiler
         if (options.Get("trace") is { } existing)
         {
             // Re-reads a trace taken earlier (e.g. after this analysis changed).
-            var again = Markdown(Analyse(existing, options.Int("top", 25)), options.Get("process", "?"), 0, TimeSpan.Zero,
+            var again = Markdown(Analyse(existing, options.Int("top", 25), options.Get("focus")), options.Get("process", "?"), 0, TimeSpan.Zero,
                 Cli.CommandLine(["profile", .. options.Arguments]), File.GetLastWriteTimeUtc(existing));
             await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(existing))!, "profile.md"), again, cancellationToken);
             await output.WriteLineAsync(again);
@@ -60,7 +60,7 @@ public static class CpuProfiler
             await copy;
         }
 
-        var profile = Analyse(trace, top);
+        var profile = Analyse(trace, top, options.Get("focus"));
         var markdown = Markdown(profile, process, pid, seconds, Cli.CommandLine(["profile", .. options.Arguments]), started);
         await File.WriteAllTextAsync(Path.Combine(directory, "profile.md"), markdown, cancellationToken);
         await output.WriteLineAsync(markdown);
@@ -83,10 +83,17 @@ public static class CpuProfiler
     ];
 
     public sealed record Profile(long Samples, long Waiting, IReadOnlyList<(string Name, long Samples)> Assemblies,
-        IReadOnlyList<(string Name, long Samples)> Inclusive, IReadOnlyList<(string Name, long Samples, string Callers)> Exclusive);
+        IReadOnlyList<(string Name, long Samples)> Inclusive, IReadOnlyList<(string Name, long Samples, string Callers)> Exclusive,
+        string? Focus = null, IReadOnlyList<(string Stack, long Samples)>? FocusStacks = null);
 
-    public static Profile Analyse(string trace, int top)
+    /// <summary>
+    /// Reads a trace. With <paramref name="focus"/> (part of a method's name) it also counts the call
+    /// paths through the first frame that matches it, from that frame down to the program's first
+    /// caller, so "who calls this" has an answer deeper than one frame.
+    /// </summary>
+    public static Profile Analyse(string trace, int top, string? focus = null)
     {
+        var focusStacks = new Dictionary<string, long>(StringComparer.Ordinal);
         var etlx = TraceLog.CreateFromEventPipeDataFile(trace);
         using var log = new TraceLog(etlx);
         var assemblies = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -103,7 +110,9 @@ public static class CpuProfiler
                 continue;
             }
             var where = Name(stack.CodeAddress);
-            if (Waits.Any(w => where.StartsWith(w, StringComparison.Ordinal)))
+            // A native top frame (a syscall) counts as waiting when the managed code under it is a wait.
+            var managedTop = where.EndsWith("!?", StringComparison.Ordinal) ? FirstManaged(stack) ?? where : where;
+            if (Waits.Any(w => managedTop.StartsWith(w, StringComparison.Ordinal)))
             {
                 waiting++;
                 continue;
@@ -114,6 +123,10 @@ public static class CpuProfiler
             {
                 var byCaller = callers.TryGetValue(where, out var c) ? c : callers[where] = new Dictionary<string, long>(StringComparer.Ordinal);
                 byCaller[caller] = byCaller.GetValueOrDefault(caller) + 1;
+            }
+            if (focus is not null && FocusPath(stack, focus) is { } path)
+            {
+                focusStacks[path] = focusStacks.GetValueOrDefault(path) + 1;
             }
             seenMethods.Clear();
             seenAssemblies.Clear();
@@ -144,7 +157,47 @@ public static class CpuProfiler
                 ? string.Join("; ", by.OrderByDescending(b => b.Value).Take(2).Select(b => $"{b.Key} ({b.Value * 100.0 / c.Value:0}%)"))
                 : ""))
             .ToList();
-        return new Profile(samples, waiting, Top(assemblies, top), Top(inclusive, top * 2), hottest);
+        return new Profile(samples, waiting, Top(assemblies, top), Top(inclusive, top * 2), hottest,
+            focus, focus is null ? null : Top(focusStacks, top));
+    }
+
+    private static string? FirstManaged(TraceCallStack stack)
+    {
+        for (var frame = stack.Caller; frame is not null; frame = frame.Caller)
+        {
+            var name = Name(frame.CodeAddress);
+            if (!name.EndsWith("!?", StringComparison.Ordinal))
+            {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The frames from the first one matching <paramref name="focus"/> down its callers (plumbing skipped, at most 12), joined by " ← ".</summary>
+    private static string? FocusPath(TraceCallStack stack, string focus)
+    {
+        var frame = stack;
+        while (frame is not null && !Name(frame.CodeAddress).Contains(focus, StringComparison.Ordinal))
+        {
+            frame = frame.Caller;
+        }
+        if (frame is null)
+        {
+            return null;
+        }
+        var path = new List<string>();
+        for (; frame is not null && path.Count < 12; frame = frame.Caller)
+        {
+            var name = Name(frame.CodeAddress);
+            if (!name.StartsWith("System.Threading.", StringComparison.Ordinal) && !name.StartsWith("System.Runtime.CompilerServices.", StringComparison.Ordinal)
+                && !name.EndsWith("!?", StringComparison.Ordinal))
+            {
+                var parameters = name.IndexOf('(', StringComparison.Ordinal);
+                path.Add(parameters > 0 ? name[..parameters] : name);
+            }
+        }
+        return string.Join(" ← ", path);
     }
 
     /// <summary>The first frame above the top one that is the program's, not thread-pool or async plumbing or the runtime's helpers.</summary>
@@ -211,6 +264,19 @@ public static class CpuProfiler
         {
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| `{Cell(name)}` | {samples:N0} | {(profile.Samples == 0 ? 0 : samples / (double)profile.Samples):P1} | {Cell(from)} |");
+        }
+        if (profile.FocusStacks is { } stacks)
+        {
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"## Call paths through `{Cell(profile.Focus!)}` (its first matching frame, then its callers)");
+            md.AppendLine();
+            md.AppendLine("| samples | share | path |");
+            md.AppendLine("| ---: | ---: | --- |");
+            foreach (var (path, samples) in stacks)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {samples:N0} | {(profile.Samples == 0 ? 0 : samples / (double)profile.Samples):P1} | {Cell(path)} |");
+            }
         }
         return md.ToString();
     }

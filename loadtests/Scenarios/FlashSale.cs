@@ -1,4 +1,5 @@
 using Omni.Catalog;
+using Omni.Common;
 using Omni.Inventory;
 using Omni.LoadTests.Checks;
 using Omni.LoadTests.GraphQL;
@@ -51,7 +52,7 @@ public sealed class FlashSale(FlashSale.Via via, bool soldOutEndsRun = true, str
         if (via == Via.Grains)
         {
             _grains = await context.Orleans(context.Options.Int("clients", 2), cancellationToken);
-            if (await _grains[0].GetGrain<IProductGrain>(_sku).Define("Flash sale item", 19.99m, "EUR") is { } refused)
+            if (await _grains[0].Ref<IProductGrain>(_sku).Define("Flash sale item", 19.99m, "EUR") is { } refused)
             {
                 throw new InvalidOperationException(refused.Message);
             }
@@ -110,7 +111,7 @@ public sealed class FlashSale(FlashSale.Via via, bool soldOutEndsRun = true, str
     private async Task WarmUpGrains(CancellationToken cancellationToken)
     {
         var sku = $"WARM-{_context!.RunId}";
-        await _grains[0].GetGrain<IProductGrain>(sku).Define("Warm-up item", 1m, "EUR");
+        await _grains[0].Ref<IProductGrain>(sku).Define("Warm-up item", 1m, "EUR");
         await _grains[0].Inventory(_store, sku).Receive($"opening-{sku}", 2_000);
         await Parallel.ForAsync(0, 2_000, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken },
             async (i, _) => await _grains[i % _grains.Length].Inventory(_store, sku).Reserve($"warm-{i}", 1, TimeSpan.FromMinutes(1), "warm-up"));

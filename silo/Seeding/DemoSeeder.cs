@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Omni.Catalog;
+using Omni.Common;
 using Omni.Inventory;
 using Omni.Silo.Hosting;
 using Omni.Stores;
@@ -26,7 +27,7 @@ public sealed partial class DemoSeeder(
     {
         try
         {
-            var catalog = grains.GetGrain<ICatalogGrain>(ICatalogGrain.Key);
+            var catalog = grains.Ref<ICatalogGrain>(ICatalogGrain.Key);
             if (await catalog.Count() > 0)
             {
                 LogAlreadySeeded(logger);
@@ -35,7 +36,7 @@ public sealed partial class DemoSeeder(
 
             var started = DateTimeOffset.UtcNow;
             var stores = DemoData.Stores;
-            if (await grains.GetGrain<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).Define(stores) is { } error)
+            if (await grains.Ref<IStoreDirectoryGrain>(IStoreDirectoryGrain.Key).Define(stores) is { } error)
             {
                 throw new InvalidOperationException($"demo stores refused: {error.Message}");
             }
@@ -48,7 +49,7 @@ public sealed partial class DemoSeeder(
             var defined = new Progress(logger, "products", products.Count);
             await Parallel.ForEachAsync(products, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = stoppingToken }, async (p, _) =>
             {
-                if (await grains.GetGrain<IProductGrain>(p.Sku).Define(p.Name, p.UnitPrice, DemoData.Currency) is { } refused)
+                if (await grains.Ref<IProductGrain>(p.Sku).Define(p.Name, p.UnitPrice, DemoData.Currency) is { } refused)
                 {
                     throw new InvalidOperationException($"demo product {p.Sku} refused: {refused.Message}");
                 }
