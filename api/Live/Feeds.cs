@@ -121,7 +121,7 @@ public sealed class TransferFeed(IClusterClient client, IOptions<LiveOptions> op
 
     protected override IFeedRegistration Register(string key, Action<Omni.Transfers.TransferView> publish) => new Registration(client, Grain(key), publish);
 
-    private Omni.Transfers.ITransferGrain Grain(string key) => client.GetGrain<Omni.Transfers.ITransferGrain>(key);
+    private Omni.Transfers.ITransferGrain Grain(string key) => client.Ref<Omni.Transfers.ITransferGrain>(key);
 
     private sealed class Registration(IClusterClient client, Omni.Transfers.ITransferGrain grain, Action<Omni.Transfers.TransferView> publish)
         : GrainObserverRegistration<Omni.Transfers.ITransferObserver, Omni.Transfers.TransferView>(client, publish), Omni.Transfers.ITransferObserver

@@ -1,3 +1,5 @@
+using Omni.Common;
+
 namespace Omni.Inventory;
 
 /// <summary>The key of an inventory grain: one SKU at one location, <c>{storeId}/{sku}</c>.</summary>
@@ -16,5 +18,5 @@ public static class InventoryKey
     }
 
     public static IInventoryGrain Inventory(this IGrainFactory grains, string storeId, string sku) =>
-        grains.GetGrain<IInventoryGrain>(Of(storeId, sku));
+        grains.Ref<IInventoryGrain>(Of(storeId, sku));
 }

@@ -87,7 +87,7 @@ public sealed partial class SagaSweeper(
         {
             try
             {
-                await grains.GetGrain<Customers.ICustomerGrain>(customerId).Resume();
+                await grains.Ref<Customers.ICustomerGrain>(customerId).Resume();
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
