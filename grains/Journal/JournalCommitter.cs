@@ -414,7 +414,7 @@ public sealed class JournalOptions
     public int Writers { get; set; } = 1;
     /// <summary>The most commits one transaction carries.</summary>
     public int MaxBatch { get; set; } = 512;
-    /// <summary>Commits between snapshots of a stream.</summary>
+    /// <summary>The fewest commits between snapshots of a stream; a large state waits for as many bytes of commits (<see cref="StreamJournal{TCommit, TSnapshot}"/>).</summary>
     public int SnapshotEvery { get; set; } = 32;
 }
 

@@ -63,6 +63,58 @@ public sealed class JournalCommitterTests : IAsyncLifetime
         Assert.Equal(Versions, await _db.Scalar<long>("SELECT version FROM omni_stream WHERE stream = 'cart/race'"));
     }
 
+    /// <summary>
+    /// A stream is snapshotted once enough commits gathered and their JSON is as long as its last
+    /// snapshot: a large state (a store's pickup queue) is not rewritten every few small commits.
+    /// </summary>
+    [Fact]
+    public async Task A_large_state_is_snapshotted_only_after_as_many_bytes_of_commits()
+    {
+        await using var committer = Committer();
+        var large = new StreamJournal<string[], string[]>(committer, "pickup/large", snapshotEvery: 2);
+        var small = new StreamJournal<string[], string[]>(committer, "cart/small", snapshotEvery: 2);
+        string[] state = [new string('s', 10_000)];
+        string[] commit = [new string('c', 1_000)];
+        await large.Load(CancellationToken.None);
+        await small.Load(CancellationToken.None);
+
+        // The first snapshot comes after snapshotEvery commits, as for any stream.
+        await large.Append(commit, () => state);
+        await large.Append(commit, () => state);
+        await SnapshotAt("pickup/large", 2);
+
+        // Nine more 1 kB commits are less than the 10 kB state: no snapshot. The small stream's
+        // snapshot, queued after them, shows the snapshot writer has passed that point.
+        for (var i = 0; i < 9; i++)
+        {
+            await large.Append(commit, () => state);
+        }
+        await small.Append(["x"], () => ["small"]);
+        await small.Append(["x"], () => ["small"]);
+        await SnapshotAt("cart/small", 2);
+        Assert.Equal(2, await _db.Scalar<long>("SELECT version FROM omni_snapshot WHERE stream = 'pickup/large'"));
+
+        // The tenth brings the commits since the snapshot to its size.
+        await large.Append(commit, () => state);
+        await SnapshotAt("pickup/large", 12);
+
+        // A new activation knows the size of the snapshot it loaded, and the commits after it.
+        var reloaded = new StreamJournal<string[], string[]>(committer, "pickup/large", snapshotEvery: 2);
+        var (snapshot, commits) = await reloaded.Load(CancellationToken.None);
+        Assert.Equal(state, snapshot);
+        Assert.Empty(commits);
+        await reloaded.Append(commit, () => state);
+        await reloaded.Append(commit, () => state);
+        await small.Append(["x"], () => ["small"]);
+        await small.Append(["x"], () => ["small"]);
+        await SnapshotAt("cart/small", 4);
+        Assert.Equal(12, await _db.Scalar<long>("SELECT version FROM omni_snapshot WHERE stream = 'pickup/large'"));
+    }
+
+    private Task SnapshotAt(string stream, long version) =>
+        Eventually.True(async () => await _db.Scalar<long>("SELECT coalesce(max(version), 0) FROM omni_snapshot WHERE stream = $1", stream) == version,
+            TimeSpan.FromSeconds(10), $"the snapshot of {stream} at version {version}");
+
     [Fact]
     public async Task A_refused_or_poisoned_commit_fails_alone_and_the_rest_of_its_batch_is_written()
     {
