@@ -155,7 +155,8 @@ public sealed class ScenarioRunTests(LoadFixture hosts)
             }
             return requests;
         });
-        var run = await hosts.Load("profile", ["profile", "--process", "api", "--seconds", "2"]);
+        // Nearly every managed stack runs on a thread-pool thread: the focus must find paths.
+        var run = await hosts.Load("profile", ["profile", "--process", "api", "--seconds", "2", "--focus", "System.Threading"]);
         await stop.CancelAsync();
         var requests = await busy;
 
@@ -165,6 +166,10 @@ public sealed class ScenarioRunTests(LoadFixture hosts)
         var samples = System.Text.RegularExpressions.Regex.Match(profile, @"([\d,]+) samples of threads running managed code");
         Assert.True(samples.Success, profile);
         Assert.True(Number(samples.Groups[1].Value) > 0, $"an API answering {requests} queries ran no managed code in 2 s?\n{profile}");
+        Assert.Contains("## Call paths through `System.Threading`", profile);
+        var focus = profile[profile.IndexOf("## Call paths through `System.Threading`", StringComparison.Ordinal)..];
+        var paths = System.Text.RegularExpressions.Regex.Matches(focus, @"^\| ([\d,]+) \| [\d.]+ % \|", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(paths.Sum(p => Number(p.Groups[1].Value)) > 0, $"no call path through System.Threading:\n{profile}");
     }
 
     private static long Number(string text) =>
