@@ -50,8 +50,12 @@ public sealed class GraphQLTransportOptions
     /// <summary>
     /// Outgoing messages one socket may have waiting. A subscriber that falls further behind is
     /// disconnected (close 1013) instead of slowing its source or growing the server's memory.
+    /// It must also hold the first states the server itself sends at once when operations start:
+    /// <c>stockChanged(sku)</c> sends one per location that stocks it (up to 33 in the demo network),
+    /// so the demo page's 8 products queue up to 264 at once; at the former 256 a busy node closed
+    /// that socket and the page's stock badges stopped moving.
     /// </summary>
-    public int SubscriberQueueLimit { get; set; } = 256;
+    public int SubscriberQueueLimit { get; set; } = 1024;
 
     internal bool IsValid() =>
         MaxRequestBytes > 0 && MaxDepth > 0 && DocumentCacheChars >= 0 && MaxAliases >= 0 && MaxComplexity > 0
