@@ -8,6 +8,15 @@ public sealed class HostTests
 {
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(90);
 
+    /// <summary>A silo's Orleans, gateway and HTTP ports come from here: no two may ever be the same.</summary>
+    [Fact]
+    public void Free_ports_handed_out_to_hosts_are_never_handed_out_twice()
+    {
+        var ports = Enumerable.Range(0, 300).Select(_ => HostProcess.FreePort()).ToList();
+
+        Assert.Equal(ports.Count, ports.Distinct().Count());
+    }
+
     [Fact]
     public async Task Silo_and_api_processes_become_ready_serve_dashboard_and_metrics_and_stop_gracefully()
     {
