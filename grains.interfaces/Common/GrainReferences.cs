@@ -13,31 +13,34 @@ public static class GrainReferences
     public static T Ref<T>(this IGrainFactory grains, string key) where T : IGrainWithStringKey
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
-        var (type, interfaceType) = Types<T>.Resolved ??= Resolve(grains.GetGrain<T>("-"));
-        return (T)grains.GetGrain(GrainId.Create(type, key), interfaceType);
+        var types = Types<T>.Resolved ??= Resolve(grains.GetGrain<T>("-"));
+        return (T)grains.GetGrain(GrainId.Create(types.Grain, key), types.Interface);
     }
 
     public static T Ref<T>(this IGrainFactory grains, Guid key) where T : IGrainWithGuidKey
     {
-        var (type, interfaceType) = Types<T>.Resolved ??= Resolve(grains.GetGrain<T>(Guid.Empty));
-        return (T)grains.GetGrain(GrainId.Create(type, GrainIdKeyExtensions.CreateGuidKey(key)), interfaceType);
+        var types = Types<T>.Resolved ??= Resolve(grains.GetGrain<T>(Guid.Empty));
+        return (T)grains.GetGrain(GrainId.Create(types.Grain, GrainIdKeyExtensions.CreateGuidKey(key)), types.Interface);
     }
 
     public static T Ref<T>(this IGrainFactory grains, long key) where T : IGrainWithIntegerKey
     {
-        var (type, interfaceType) = Types<T>.Resolved ??= Resolve(grains.GetGrain<T>(0));
-        return (T)grains.GetGrain(GrainId.Create(type, GrainIdKeyExtensions.CreateIntegerKey(key)), interfaceType);
+        var types = Types<T>.Resolved ??= Resolve(grains.GetGrain<T>(0));
+        return (T)grains.GetGrain(GrainId.Create(types.Grain, GrainIdKeyExtensions.CreateIntegerKey(key)), types.Interface);
     }
 
-    private static (GrainType, GrainInterfaceType) Resolve(IAddressable sample)
+    private static ResolvedTypes Resolve(IAddressable sample)
     {
         var reference = (GrainReference)sample;
-        return (reference.GrainId.Type, reference.InterfaceType);
+        return new ResolvedTypes(reference.GrainId.Type, reference.InterfaceType);
     }
+
+    /// <summary>A class, not a struct: threads resolving at once publish it whole (a reference write), never torn.</summary>
+    private sealed record ResolvedTypes(GrainType Grain, GrainInterfaceType Interface);
 
     /// <summary>One grain interface's types, the same in every silo and client of a process (they come from its assemblies).</summary>
     private static class Types<T>
     {
-        public static (GrainType, GrainInterfaceType)? Resolved;
+        public static ResolvedTypes? Resolved;
     }
 }
