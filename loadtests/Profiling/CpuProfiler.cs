@@ -111,7 +111,7 @@ public static class CpuProfiler
             }
             var where = Name(stack.CodeAddress);
             // A native top frame (a syscall) counts as waiting when the managed code under it is a wait.
-            var managedTop = where.EndsWith("!?", StringComparison.Ordinal) ? FirstManaged(stack) ?? where : where;
+            var managedTop = Unresolved(where) ? FirstCaller(stack, name => !Unresolved(name)) ?? where : where;
             if (Waits.Any(w => managedTop.StartsWith(w, StringComparison.Ordinal)))
             {
                 waiting++;
@@ -119,7 +119,8 @@ public static class CpuProfiler
             }
             samples++;
             exclusive[where] = exclusive.GetValueOrDefault(where) + 1;
-            if (FirstCaller(stack) is { } caller)
+            // The first caller that is the program's, not plumbing or the runtime's native helpers.
+            if (FirstCaller(stack, name => !Plumbing(name) && !Unresolved(name)) is { } caller)
             {
                 var byCaller = callers.TryGetValue(where, out var c) ? c : callers[where] = new Dictionary<string, long>(StringComparer.Ordinal);
                 byCaller[caller] = byCaller.GetValueOrDefault(caller) + 1;
@@ -147,8 +148,7 @@ public static class CpuProfiler
         static List<(string, long)> Top(Dictionary<string, long> counts, int n) =>
             [.. counts.OrderByDescending(c => c.Value).Take(n).Select(c => (c.Key, c.Value))];
         // Thread-pool dispatch and async state-machine plumbing sit under everything: left out of the inclusive list.
-        foreach (var plumbing in inclusive.Keys.Where(m => m.StartsWith("System.Threading.", StringComparison.Ordinal)
-            || m.StartsWith("System.Runtime.CompilerServices.", StringComparison.Ordinal)).ToList())
+        foreach (var plumbing in inclusive.Keys.Where(Plumbing).ToList())
         {
             inclusive.Remove(plumbing);
         }
@@ -161,12 +161,20 @@ public static class CpuProfiler
             focus, focus is null ? null : Top(focusStacks, top));
     }
 
-    private static string? FirstManaged(TraceCallStack stack)
+    /// <summary>A frame the runtime could not name (native code).</summary>
+    private static bool Unresolved(string name) => name.EndsWith("!?", StringComparison.Ordinal);
+
+    /// <summary>Thread-pool dispatch and async state-machine plumbing: under everything, telling nothing.</summary>
+    private static bool Plumbing(string name) =>
+        name.StartsWith("System.Threading.", StringComparison.Ordinal) || name.StartsWith("System.Runtime.CompilerServices.", StringComparison.Ordinal);
+
+    /// <summary>The first frame above the top one that <paramref name="counts"/>.</summary>
+    private static string? FirstCaller(TraceCallStack stack, Func<string, bool> counts)
     {
         for (var frame = stack.Caller; frame is not null; frame = frame.Caller)
         {
             var name = Name(frame.CodeAddress);
-            if (!name.EndsWith("!?", StringComparison.Ordinal))
+            if (counts(name))
             {
                 return name;
             }
@@ -190,29 +198,13 @@ public static class CpuProfiler
         for (; frame is not null && path.Count < 12; frame = frame.Caller)
         {
             var name = Name(frame.CodeAddress);
-            if (!name.StartsWith("System.Threading.", StringComparison.Ordinal) && !name.StartsWith("System.Runtime.CompilerServices.", StringComparison.Ordinal)
-                && !name.EndsWith("!?", StringComparison.Ordinal))
+            if (!Plumbing(name) && !Unresolved(name))
             {
                 var parameters = name.IndexOf('(', StringComparison.Ordinal);
                 path.Add(parameters > 0 ? name[..parameters] : name);
             }
         }
         return string.Join(" ← ", path);
-    }
-
-    /// <summary>The first frame above the top one that is the program's, not thread-pool or async plumbing or the runtime's helpers.</summary>
-    private static string? FirstCaller(TraceCallStack stack)
-    {
-        for (var frame = stack.Caller; frame is not null; frame = frame.Caller)
-        {
-            var name = Name(frame.CodeAddress);
-            if (!name.StartsWith("System.Threading.", StringComparison.Ordinal) && !name.StartsWith("System.Runtime.CompilerServices.", StringComparison.Ordinal)
-                && !name.EndsWith("!?", StringComparison.Ordinal))
-            {
-                return name;
-            }
-        }
-        return null;
     }
 
     /// <summary>The sample profiler marks each sample: 2 = the thread was running managed code (1 = outside it, often waiting).</summary>
@@ -241,6 +233,7 @@ public static class CpuProfiler
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture,
             $"{profile.Samples:N0} samples of threads running managed code over {seconds.TotalSeconds:0} s from {started:yyyy-MM-dd HH:mm:ss} UTC (EventPipe sample profiler, about one per thread per millisecond); {profile.Waiting:N0} more were threads parked in a managed wait (an idle thread pool, a thread held for a GC, the socket event loop) and are left out. Percentages are of the working samples.");
+        string Share(long samples) => (profile.Samples == 0 ? 0 : samples / (double)profile.Samples).ToString("P1", CultureInfo.InvariantCulture);
         void Table(string title, IReadOnlyList<(string Name, long Samples)> rows)
         {
             md.AppendLine();
@@ -250,7 +243,7 @@ public static class CpuProfiler
             md.AppendLine("| --- | ---: | ---: |");
             foreach (var (name, samples) in rows)
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"| `{Cell(name)}` | {samples:N0} | {(profile.Samples == 0 ? 0 : samples / (double)profile.Samples):P1} |");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| `{Cell(name)}` | {samples:N0} | {Share(samples)} |");
             }
         }
         Table("By assembly (inclusive)", profile.Assemblies);
@@ -263,7 +256,7 @@ public static class CpuProfiler
         foreach (var (name, samples, from) in profile.Exclusive)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| `{Cell(name)}` | {samples:N0} | {(profile.Samples == 0 ? 0 : samples / (double)profile.Samples):P1} | {Cell(from)} |");
+                $"| `{Cell(name)}` | {samples:N0} | {Share(samples)} | {Cell(from)} |");
         }
         if (profile.FocusStacks is { } stacks)
         {
@@ -275,7 +268,7 @@ public static class CpuProfiler
             foreach (var (path, samples) in stacks)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {samples:N0} | {(profile.Samples == 0 ? 0 : samples / (double)profile.Samples):P1} | {Cell(path)} |");
+                    $"| {samples:N0} | {Share(samples)} | {Cell(path)} |");
             }
         }
         return md.ToString();
