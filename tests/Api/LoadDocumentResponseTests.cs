@@ -2,8 +2,6 @@ using GraphQL;
 using GraphQL.Execution;
 using GraphQL.SystemTextJson;
 using GraphQL.Types;
-using GraphQL.Validation;
-using GraphQLParser.AST;
 using Omni.Api.Carts;
 using Omni.Api.Inventory;
 using Omni.Api.Schema;
@@ -50,35 +48,14 @@ public sealed class LoadDocumentResponseTests
 
     private static async Task<(string Json, int Resolved)> Run(string outcome, string document, bool ours)
     {
-        var schema = new Schema { Query = new Query(), Mutation = new Mutation(outcome) };
-        var resolved = 0;
-        schema.FieldMiddleware.Use(next => context =>
-        {
-            Interlocked.Increment(ref resolved);
-            return next(context);
-        });
-        schema.Initialize();
-        var executer = ours
-            ? new DocumentExecuter(new GraphQLDocumentBuilder(), new DocumentValidator(), new Strategies(), [])
-            : new DocumentExecuter();
-        var result = await executer.ExecuteAsync(new ExecutionOptions
-        {
-            Schema = schema,
-            Query = document,
-            Variables = new Inputs(new Dictionary<string, object?>
+        var (result, resolved) = await PlainFieldsExecution.Run(new Schema { Query = new Query(), Mutation = new Mutation(outcome) }, document,
+            new Inputs(new Dictionary<string, object?>
             {
                 ["sku"] = "SKU-1", ["storeId"] = "w1", ["quantity"] = 1, ["reservationId"] = "r-1", ["ttlSeconds"] = 60,
                 ["cartId"] = Guid.Empty.ToString(), ["fulfillment"] = new Dictionary<string, object?> { ["kind"] = "PICKUP", ["storeId"] = "s1" },
-            }),
-        });
+            }), plain: ours);
         var serializer = ours ? new GraphQLSerializer(json => json.Converters.Add(new ExecutionResultWriter())) : new GraphQLSerializer();
         return (serializer.Serialize(result), resolved);
-    }
-
-    private sealed class Strategies : IExecutionStrategySelector
-    {
-        public IExecutionStrategy Select(GraphQL.Execution.ExecutionContext context) =>
-            context.Operation.Operation == OperationType.Mutation ? new PlainFieldsSerialStrategy() : new PlainFieldsParallelStrategy();
     }
 
     private sealed class Query : ObjectGraphType

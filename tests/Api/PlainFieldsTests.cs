@@ -2,8 +2,6 @@ using GraphQL;
 using GraphQL.Execution;
 using GraphQL.SystemTextJson;
 using GraphQL.Types;
-using GraphQL.Validation;
-using GraphQLParser.AST;
 using Omni.Api.Schema;
 
 namespace Omni.Tests.Api;
@@ -73,33 +71,9 @@ public sealed class PlainFieldsTests
         Assert.Equal(4, ours.Resolved);
     }
 
-    private static async Task<(ExecutionResult Result, int Resolved)> Run(string query, bool inline)
-    {
-        var schema = new Schema { Query = new Query(), Mutation = new Mutation() };
-        var resolved = 0;
-        schema.FieldMiddleware.Use(next => context =>
-        {
-            Interlocked.Increment(ref resolved);
-            return next(context);
-        });
-        schema.Initialize();
-        var executer = inline
-            ? new DocumentExecuter(new GraphQLDocumentBuilder(), new DocumentValidator(), new ExecutionStrategySelector(), [])
-            : new DocumentExecuter();
-        var result = await executer.ExecuteAsync(new ExecutionOptions
-        {
-            Schema = schema,
-            Query = query,
-            Variables = new Inputs(new Dictionary<string, object?> { ["no"] = true }),
-        });
-        return (result, resolved);
-    }
-
-    private sealed class ExecutionStrategySelector : IExecutionStrategySelector
-    {
-        public IExecutionStrategy Select(GraphQL.Execution.ExecutionContext context) =>
-            context.Operation.Operation == OperationType.Mutation ? new PlainFieldsSerialStrategy() : new PlainFieldsParallelStrategy();
-    }
+    private static Task<(ExecutionResult Result, int Resolved)> Run(string query, bool inline) =>
+        PlainFieldsExecution.Run(new Schema { Query = new Query(), Mutation = new Mutation() }, query,
+            new Inputs(new Dictionary<string, object?> { ["no"] = true }), plain: inline);
 
     private sealed record Item(string Name, int Count, decimal Price, DateTimeOffset At, string? Maybe, Item?[]? Children = null);
 
